@@ -1,0 +1,45 @@
+"""Numbers for people: money as $1.23B, counts as 50.0k, shares as 42%."""
+
+from __future__ import annotations
+
+import math
+
+_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
+
+
+def compact(value: float, digits: int = 3) -> str:
+    """``1234567`` -> ``1.23M``; keeps ``digits`` significant figures."""
+    if value is None or not math.isfinite(value):
+        return str(value)
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    for scale, suffix in _SCALES:
+        if magnitude >= scale * 0.9995:
+            return f"{sign}{_significant(magnitude / scale, digits)}{suffix}"
+    return f"{sign}{_significant(magnitude, digits)}"
+
+
+def _significant(x: float, digits: int) -> str:
+    if x == 0:
+        return "0"
+    decimals = max(digits - 1 - int(math.floor(math.log10(x))), 0)
+    return f"{x:.{decimals}f}"
+
+
+def quantity(value: float, unit: str, digits: int = 3) -> str:
+    """A value in its canonical unit, readable: ``$1.23B``, ``50.0k GPU``, ``42%``."""
+    head, _, rest = unit.partition("/")
+    if unit in ("fraction",):
+        return f"{value:.{max(digits - 2, 0)}%}"
+    if unit == "ratio":
+        return _significant(value, digits) if value else "0"
+    if head in _SYMBOLS:
+        text = _SYMBOLS[head] + compact(value, digits)
+        return text + (f"/{rest}" if rest else "")
+    return f"{compact(value, digits)} {unit}"
+
+
+def interval(low: float, high: float, unit: str, digits: int = 3) -> str:
+    """``$685M – $4.76B``."""
+    return f"{quantity(low, unit, digits)} – {quantity(high, unit, digits)}"

@@ -1,0 +1,314 @@
+"""The lab-spend model: named inputs, named quantities, and the cost equations.
+
+The equations are written once, in :meth:`LabModel.evaluate`, using only arithmetic and
+``xp.minimum``, so the same code runs on numpy arrays (Monte Carlo) and on PyTensor
+tensors (PyMC). Nothing here knows about any particular lab: the structure (accelerator
+types, their group tags, training runs, the accounting window) comes from the lab's files.
+
+Every input and every result is a *named quantity* with a canonical unit; claims,
+questions and reports refer to quantities by these names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+
+from estimator.errors import did_you_mean, listing
+
+Domain = Literal["positive", "share"]
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+HOURS_PER_YEAR = 8766.0  # 365.25 days
+RESERVED_FLEET_NAMES = frozenset({"all"})
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An input of the model: what a prior must be given for."""
+
+    name: str
+    unit: str
+    domain: Domain
+    description: str
+    default: float | None = None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """Any named quantity: an input or a result of the equations."""
+
+    name: str
+    unit: str
+    description: str
+    is_input: bool
+    domain: Domain = "positive"
+
+
+#: Inputs every lab states, keyed by name.
+GLOBAL_SLOTS: tuple[Slot, ...] = (
+    Slot("share.attributable", "fraction", "share",
+         "Share of the fleet's cost and use attributable to the lab"),
+    Slot("server.overhead", "ratio", "positive",
+         "Server cost per GPU divided by the GPU's own price (chassis, CPUs, memory, NICs)"),
+    Slot("network.share", "fraction", "share",
+         "Cluster networking as a share of total cluster hardware cost"),
+    Slot("energy.load", "fraction", "share",
+         "Average power draw as a share of rated server power"),
+    Slot("energy.pue", "ratio", "positive",
+         "Power usage effectiveness of the data centre (total / IT power)"),
+    Slot("energy.price", "USD/kWh", "positive", "Electricity price"),
+    Slot("staff.headcount", "person", "positive", "Average headcount over the window"),
+    Slot("staff.pay", "USD/person/year", "positive", "Pay per person-year"),
+    Slot("staff.overhead", "ratio", "positive",
+         "Loaded cost of an employee divided by pay (benefits, payroll tax, offices)"),
+    Slot("maintenance.rate", "1/year", "positive",
+         "Hardware maintenance per year, as a share of hardware capex"),
+    Slot("facilities.cost", "USD/year", "positive",
+         "Data-centre space and facilities not in the energy bill, per year"),
+    Slot("other.cost", "USD/year", "positive", "Data, licences, services and other costs per year"),
+    Slot("hardware.useful_life", "year", "positive",
+         "Useful life over which hardware capex is amortized"),
+)
+
+#: Inputs stated for each accelerator type ``fleet.<type>.<slot>``.
+TYPE_SLOTS: tuple[Slot, ...] = (
+    Slot("count", "GPU", "positive", "Accelerators of this type in the fleet"),
+    Slot("unit_price", "USD/GPU", "positive", "Purchase price per accelerator (the chip or card)"),
+    Slot("power", "kW/GPU", "positive", "Rated server power per accelerator, before PUE"),
+    Slot("in_service", "fraction", "share",
+         "Share of the accounting window this type was in service", default=1.0),
+)
+
+#: Inputs stated for each named training run ``runs.<run>.<slot>``.
+RUN_SLOTS: tuple[Slot, ...] = (
+    Slot("gpu_hours", "GPU*hour", "positive", "Accelerator-hours of the run"),
+    Slot("rental_price", "USD/(GPU*hour)", "positive", "Rental price per accelerator-hour"),
+)
+
+
+@dataclass(frozen=True)
+class AcceleratorType:
+    """One kind of accelerator in the fleet, with optional group tags (e.g. ``hopper``)."""
+
+    name: str
+    label: str = ""
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """A named training run costed at rental-equivalent prices."""
+
+    name: str
+    label: str = ""
+    accelerator: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The accounting window, both ends included."""
+
+    start: date
+    end: date
+
+    @property
+    def years(self) -> float:
+        return ((self.end - self.start).days + 1) / 365.25
+
+    @property
+    def hours(self) -> float:
+        return self.years * HOURS_PER_YEAR
+
+
+class UnknownQuantity(KeyError):
+    """A quantity name the model does not define; the message lists valid ones."""
+
+    def __init__(self, name: str, valid: list[str]):
+        hint = did_you_mean(name, valid)
+        text = f"unknown quantity {name!r}"
+        if hint:
+            text += f" (did you mean {hint}?)"
+        super().__init__(text + f"; valid names: {listing(valid, limit=60)}")
+        self.name, self.hint, self.valid = name, hint, valid
+
+
+class LabModel:
+    """The cost equations for one lab's structure.
+
+    Parameters
+    ----------
+    types : sequence of AcceleratorType
+        The accelerator types in the fleet.
+    runs : sequence of TrainingRun
+        Training runs to cost at rental-equivalent prices.
+    window : Window
+        The accounting window.
+    """
+
+    def __init__(
+        self,
+        types: tuple[AcceleratorType, ...],
+        runs: tuple[TrainingRun, ...],
+        window: Window,
+    ):
+        self.types = tuple(types)
+        self.runs = tuple(runs)
+        self.window = window
+        self.groups: dict[str, tuple[str, ...]] = {}
+        for acc in self.types:
+            for group in acc.groups:
+                self.groups.setdefault(group, ())
+                self.groups[group] += (acc.name,)
+        self.slots: dict[str, Slot] = {s.name: s for s in GLOBAL_SLOTS}
+        for acc in self.types:
+            for s in TYPE_SLOTS:
+                name = f"fleet.{acc.name}.{s.name}"
+                self.slots[name] = Slot(name, s.unit, s.domain, s.description, s.default)
+        for run in self.runs:
+            for s in RUN_SLOTS:
+                name = f"runs.{run.name}.{s.name}"
+                self.slots[name] = Slot(name, s.unit, s.domain, s.description, s.default)
+        self.quantities: dict[str, Quantity] = {
+            s.name: Quantity(s.name, s.unit, s.description, True, s.domain)
+            for s in self.slots.values()
+        }
+        for q in self._derived():
+            self.quantities[q.name] = q
+
+    def _derived(self) -> list[Quantity]:
+        def q(name: str, unit: str, text: str) -> Quantity:
+            return Quantity(name, unit, text, is_input=False)
+
+        out = [q(f"fleet.{t.name}.gpu_spend", "USD", f"{t.name}: count x unit price")
+               for t in self.types]
+        for group, members in sorted(self.groups.items()):
+            out.append(q(f"fleet.{group}.count", "GPU", f"Accelerators in group {group}: "
+                         + " + ".join(members)))
+            out.append(q(f"fleet.{group}.gpu_spend", "USD", f"Chip spend of group {group}"))
+        out += [
+            q("fleet.all.count", "GPU", "All accelerators in the fleet"),
+            q("gpu_spend", "USD", "Chips alone: sum of count x unit price, whole fleet"),
+            q("capex.servers", "USD", "Servers: chip spend x server overhead, whole fleet"),
+            q("capex.network", "USD", "Cluster networking, whole fleet"),
+            q("capex.hardware", "USD", "Servers and networking, whole fleet"),
+            q("capex.attributable", "USD", "Hardware capex x attributable share"),
+            q("opex.energy", "USD", "Electricity over the window, attributable share"),
+            q("opex.staff", "USD", "Staff over the window: headcount x pay x overhead x years"),
+            q("opex.maintenance", "USD", "Hardware maintenance over the window"),
+            q("opex.facilities", "USD", "Facilities over the window"),
+            q("opex.other", "USD", "Maintenance, facilities and other costs over the window"),
+            q("opex.total", "USD", "All operating costs over the window"),
+            q("opex.per_year", "USD/year", "Operating cost per year"),
+        ]
+        out += [q(f"runs.{r.name}.rental_cost", "USD",
+                  f"Run {r.name}: GPU-hours x rental price (rental-equivalent)")
+                for r in self.runs]
+        out += [
+            q("spend.total", "USD",
+              "Cash view: attributable hardware capex plus operating costs over the window"),
+            q("cost.amortized", "USD",
+              "Economic view: attributable capex spread over its useful life, charged for the "
+              "window, plus operating costs"),
+        ]
+        return out
+
+    @property
+    def input_names(self) -> list[str]:
+        """Names of every input, in a stable order."""
+        return list(self.slots)
+
+    @property
+    def derived_names(self) -> list[str]:
+        """Names of every result of the equations, in a stable order."""
+        return [n for n, q in self.quantities.items() if not q.is_input]
+
+    def quantity(self, name: str) -> Quantity:
+        """Look up a quantity by name.
+
+        Raises
+        ------
+        UnknownQuantity
+            With a "did you mean" hint and the list of valid names.
+        """
+        try:
+            return self.quantities[name]
+        except KeyError:
+            raise UnknownQuantity(name, list(self.quantities)) from None
+
+    def evaluate(self, inputs: Mapping[str, Any], xp: ModuleType = np) -> dict[str, Any]:
+        """Compute every named quantity from the inputs.
+
+        Parameters
+        ----------
+        inputs : mapping
+            A value (float, numpy array or PyTensor tensor) for every input slot, in
+            canonical units.
+        xp : module
+            The array namespace providing ``minimum`` (``numpy`` or ``pytensor.tensor``).
+
+        Returns
+        -------
+        dict
+            Inputs and derived quantities by name.
+        """
+        missing = [n for n in self.slots if n not in inputs]
+        if missing:
+            raise UnknownQuantity(missing[0], list(self.slots))
+        v = dict(inputs)
+        out: dict[str, Any] = {name: v[name] for name in self.slots}
+        years, hours = self.window.years, self.window.hours
+
+        spend = {t.name: v[f"fleet.{t.name}.count"] * v[f"fleet.{t.name}.unit_price"]
+                 for t in self.types}
+        rated_kw = {t.name: v[f"fleet.{t.name}.count"] * v[f"fleet.{t.name}.power"]
+                    * v[f"fleet.{t.name}.in_service"] for t in self.types}
+        for t in self.types:
+            out[f"fleet.{t.name}.gpu_spend"] = spend[t.name]
+        for group, members in sorted(self.groups.items()):
+            out[f"fleet.{group}.count"] = _total(v[f"fleet.{m}.count"] for m in members)
+            out[f"fleet.{group}.gpu_spend"] = _total(spend[m] for m in members)
+        out["fleet.all.count"] = _total(v[f"fleet.{t.name}.count"] for t in self.types)
+
+        share = v["share.attributable"]
+        gpu_spend = _total(spend.values())
+        servers = gpu_spend * v["server.overhead"]
+        network = servers * v["network.share"] / (1.0 - v["network.share"])
+        hardware = servers + network
+        attributable = hardware * share
+        out.update({"gpu_spend": gpu_spend, "capex.servers": servers,
+                    "capex.network": network, "capex.hardware": hardware,
+                    "capex.attributable": attributable})
+
+        energy_kwh = _total(rated_kw.values()) * v["energy.load"] * v["energy.pue"] * hours
+        energy = energy_kwh * v["energy.price"] * share
+        staff = v["staff.headcount"] * v["staff.pay"] * v["staff.overhead"] * years
+        maintenance = attributable * v["maintenance.rate"] * years
+        facilities = v["facilities.cost"] * years
+        other = maintenance + facilities + v["other.cost"] * years
+        opex = energy + staff + other
+        out.update({"opex.energy": energy, "opex.staff": staff,
+                    "opex.maintenance": maintenance, "opex.facilities": facilities,
+                    "opex.other": other, "opex.total": opex, "opex.per_year": opex / years})
+
+        for run in self.runs:
+            out[f"runs.{run.name}.rental_cost"] = (
+                v[f"runs.{run.name}.gpu_hours"] * v[f"runs.{run.name}.rental_price"]
+            )
+        charged = xp.minimum(years / v["hardware.useful_life"], 1.0)
+        out["spend.total"] = attributable + opex
+        out["cost.amortized"] = attributable * charged + opex
+        return out
+
+
+def _total(values: Any) -> Any:
+    items = list(values)
+    result = items[0]
+    for item in items[1:]:
+        result = result + item
+    return result

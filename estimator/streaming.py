@@ -1,0 +1,104 @@
+"""Exact summaries of any number of draws in bounded memory.
+
+Two passes over the same seeded chunks. The first counts draws into bins whose edges
+come from the first chunk's quantiles (about equal mass per bin) and accumulates the
+mean and variance. The second regenerates the chunks and keeps only the draws that fall
+in the few bins holding the order statistics a summary needs (stored as distinct values
+with counts, so point masses stay small). The result equals the in-memory summary of the
+same draws exactly; memory is a few chunks plus a few bins, whatever the number of draws.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from estimator.simulate import chunk_sizes, evaluate_chunk
+from estimator.spec import LabSpec
+from estimator.summaries import Summary, from_order_statistics, needed_ranks
+
+BINS = 2048
+
+
+class _Pass1:
+    def __init__(self, first: np.ndarray):
+        probs = np.linspace(0.0, 1.0, BINS + 1)[1:-1]
+        self.edges = np.unique(np.quantile(first, probs))
+        self.counts = np.zeros(len(self.edges) + 1, dtype=np.int64)
+        self.shift = float(np.mean(first))
+        self.total = 0.0
+        self.total_sq = 0.0
+        self.n = 0
+
+    def add(self, x: np.ndarray) -> None:
+        index = np.searchsorted(self.edges, x, side="right")
+        self.counts += np.bincount(index, minlength=len(self.counts))
+        d = x - self.shift
+        self.total += float(d.sum())
+        self.total_sq += float(np.dot(d, d))
+        self.n += len(x)
+
+    def bins_for(self, ranks: list[int]) -> dict[int, int]:
+        """Map each needed rank to its bin; also returns nothing else."""
+        cumulative = np.cumsum(self.counts)
+        return {r: int(np.searchsorted(cumulative, r, side="right")) for r in ranks}
+
+
+class _Pass2:
+    def __init__(self, edges: np.ndarray, bins: set[int]):
+        self.edges = edges
+        self.bins = sorted(bins)
+        self.values: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {b: [] for b in self.bins}
+
+    def add(self, x: np.ndarray) -> None:
+        index = np.searchsorted(self.edges, x, side="right")
+        for b in self.bins:
+            picked = x[index == b]
+            if picked.size:
+                self.values[b].append(np.unique(picked, return_counts=True))
+
+    def order_statistic(self, b: int, rank_in_bin: int) -> float:
+        parts = self.values[b]
+        values = np.concatenate([v for v, _ in parts])
+        counts = np.concatenate([c for _, c in parts])
+        distinct, inverse = np.unique(values, return_inverse=True)
+        merged = np.bincount(inverse, weights=counts).astype(np.int64)
+        return float(distinct[np.searchsorted(np.cumsum(merged), rank_in_bin, side="right")])
+
+
+def streaming_summaries(spec: LabSpec, draws: int, seed: int,
+                        chunk_size: int) -> dict[str, Summary]:
+    """Summaries of every quantity over ``draws`` draws, in two passes of bounded memory."""
+    names = list(spec.model.quantities)
+    sizes = chunk_sizes(draws, chunk_size)
+    first = evaluate_chunk(spec, seed, 0, sizes[0])
+    pass1 = {name: _Pass1(first[name]) for name in names}
+    for index, size in enumerate(sizes):
+        chunk = first if index == 0 else evaluate_chunk(spec, seed, index, size)
+        for name in names:
+            pass1[name].add(chunk[name])
+    del first
+
+    ranks = needed_ranks(draws)
+    where = {name: pass1[name].bins_for(ranks) for name in names}
+    pass2 = {name: _Pass2(pass1[name].edges, set(where[name].values())) for name in names}
+    for index, size in enumerate(sizes):
+        chunk = evaluate_chunk(spec, seed, index, size)
+        for name in names:
+            pass2[name].add(chunk[name])
+
+    out = {}
+    for name, q in spec.model.quantities.items():
+        acc = pass1[name]
+        starts = np.concatenate([[0], np.cumsum(acc.counts)])
+        order_stats = {
+            r: pass2[name].order_statistic(b, r - int(starts[b])) for r, b in where[name].items()
+        }
+        mean_shifted = acc.total / acc.n
+        variance = max(acc.total_sq / acc.n - mean_shifted**2, 0.0)
+        out[name] = from_order_statistics(
+            name, spec.converter.canonical(q.unit), draws, order_stats,
+            acc.shift + mean_shifted, math.sqrt(variance),
+        )
+    return out

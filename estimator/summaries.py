@@ -1,0 +1,145 @@
+"""Summaries of draws: mean, median and a central interval, each with its Monte Carlo error.
+
+Quantiles are defined through order statistics (numpy's default "linear" rule), so an
+in-memory summary and a streaming one over the same draws agree exactly. Their Monte
+Carlo standard error comes from the order statistics one standard deviation of the
+binomial count either side of the quantile's rank, which needs no density estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+CI_LEVEL = 0.9
+PROBS: tuple[float, ...] = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One quantity's distribution, summarised.
+
+    ``quantiles`` maps each probability to its value and ``quantile_mcse`` to the Monte
+    Carlo standard error of that value.
+    """
+
+    name: str
+    unit: str
+    mean: float
+    mean_mcse: float
+    sd: float
+    quantiles: dict[float, float]
+    quantile_mcse: dict[float, float]
+    draws: float
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        return self.quantiles[0.5]
+
+    @property
+    def ci90(self) -> tuple[float, float]:
+        return self.quantiles[0.05], self.quantiles[0.95]
+
+    def relative_mcse(self, p: float) -> float:
+        """MC standard error of quantile ``p`` relative to its value (``nan`` at 0)."""
+        value = abs(self.quantiles[p])
+        if value == 0:
+            return 0.0 if self.quantile_mcse[p] == 0 else math.nan
+        return self.quantile_mcse[p] / value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used in ``summary.json``."""
+        return {
+            "median": self.median,
+            "mean": self.mean,
+            "ci90": list(self.ci90),
+            "unit": self.unit,
+            "sd": self.sd,
+            "mcse": {
+                "mean": self.mean_mcse,
+                **{f"q{round(p * 100):02d}": self.quantile_mcse[p] for p in self.quantiles},
+            },
+            "draws": self.draws,
+            **self.extras,
+        }
+
+
+def rank_plan(n: int, probs: Sequence[float] = PROBS) -> dict[float, tuple[int, int, int, int]]:
+    """For each probability: the two order statistics bracketing the quantile, and the
+    two one binomial standard deviation either side (all 0-based ranks)."""
+    plan = {}
+    for p in probs:
+        h = (n - 1) * p
+        below = int(math.floor(h))
+        above = min(below + 1, n - 1)
+        spread = math.sqrt(n * p * (1 - p))
+        low = max(int(math.floor(h - spread)), 0)
+        high = min(int(math.ceil(h + spread)), n - 1)
+        plan[p] = (below, above, low, high)
+    return plan
+
+
+def needed_ranks(n: int, probs: Sequence[float] = PROBS) -> list[int]:
+    """Every order statistic :func:`from_order_statistics` will need."""
+    return sorted({r for ranks in rank_plan(n, probs).values() for r in ranks})
+
+
+def from_order_statistics(
+    name: str, unit: str, n: int, order_stats: dict[int, float], mean: float, sd: float,
+    probs: Sequence[float] = PROBS,
+) -> Summary:
+    """Build a :class:`Summary` from the order statistics named by :func:`needed_ranks`."""
+    quantiles, mcse = {}, {}
+    for p, (below, above, low, high) in rank_plan(n, probs).items():
+        h = (n - 1) * p
+        frac = h - below
+        quantiles[p] = order_stats[below] + frac * (order_stats[above] - order_stats[below])
+        mcse[p] = 0.5 * (order_stats[high] - order_stats[low])
+    return Summary(name, unit, mean, sd / math.sqrt(n), sd, quantiles, mcse, float(n))
+
+
+def summarize(name: str, unit: str, values: np.ndarray | float, n: int,
+              probs: Sequence[float] = PROBS) -> Summary:
+    """Summarise equally weighted independent draws held in memory."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim == 0:
+        x = np.full(n, float(x))
+    ranks = needed_ranks(n, probs)
+    part = np.partition(x, ranks)
+    order_stats = {r: float(part[r]) for r in ranks}
+    return from_order_statistics(name, unit, n, order_stats, float(np.mean(x)),
+                                 float(np.std(x)), probs)
+
+
+def summarize_weighted(name: str, unit: str, values: np.ndarray, weights: np.ndarray,
+                       probs: Sequence[float] = PROBS) -> Summary:
+    """Summarise importance-weighted draws (weights need not be normalised).
+
+    Quantiles invert the weighted empirical CDF; their MC error uses the Kish effective
+    sample size in the binomial bracket.
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    ess = 1.0 / float(np.sum(w**2))
+    order = np.argsort(x, kind="stable")
+    xs, cw = x[order], np.cumsum(w[order])
+    cw /= cw[-1]
+    mean = float(np.sum(w * x))
+    sd = math.sqrt(max(float(np.sum(w * (x - mean) ** 2)), 0.0))
+
+    def at(p: float) -> float:
+        idx = min(int(np.searchsorted(cw, p, side="left")), len(xs) - 1)
+        return float(xs[idx])
+
+    quantiles, mcse = {}, {}
+    for p in probs:
+        quantiles[p] = at(p)
+        spread = math.sqrt(p * (1 - p) / ess)
+        mcse[p] = 0.5 * (at(min(p + spread, 1.0)) - at(max(p - spread, 0.0)))
+    return Summary(name, unit, mean, sd / math.sqrt(ess), sd, quantiles, mcse, ess)
