@@ -43,3 +43,18 @@ def quantity(value: float, unit: str, digits: int = 3) -> str:
 def interval(low: float, high: float, unit: str, digits: int = 3) -> str:
     """``$685M – $4.76B``."""
     return f"{quantity(low, unit, digits)} – {quantity(high, unit, digits)}"
+
+
+def number(value: float, unit: str, digits: int = 3) -> str:
+    """A value without its unit (shown elsewhere): ``$1.23B``, ``50.0k``, ``42.0%``."""
+    head = unit.partition("/")[0]
+    if unit == "fraction":
+        return f"{value:.{max(digits - 2, 0)}%}"
+    if head in _SYMBOLS:
+        return _SYMBOLS[head] + compact(value, digits)
+    return compact(value, digits)
+
+
+def unit_label(unit: str) -> str:
+    """A canonical unit as shown in tables (``GPU*hour`` -> ``GPU·h``)."""
+    return unit.replace("*hour", "·h").replace("*", "·").replace("fraction", "share")
