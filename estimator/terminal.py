@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -16,11 +17,11 @@ def print_quantities(result: ForwardEstimate, console: Console | None = None) ->
     window = spec.model.window
     table = Table(title=f"{spec.title}\n{window.start} to {window.end} "
                   f"({window.years:.2f} years); prior; {result.draws:,} draws, seed {result.seed}",
-                  title_justify="left")
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("quantity", style="bold", no_wrap=True)
     for column in ("median", "5%", "95%"):
         table.add_column(column, justify="right", no_wrap=True, min_width=7)
-    table.add_column("unit", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("unit", no_wrap=True, max_width=15, overflow="ellipsis")
     table.add_column("MC err", justify="right", style="dim", no_wrap=True, min_width=6)
     derived = spec.model.derived_names
     inputs = [n for n in spec.model.input_names if n in result.summaries]
