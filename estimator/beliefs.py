@@ -23,7 +23,7 @@ from estimator.distributions import (
 from estimator.errors import did_you_mean, listing
 from estimator.model import Domain, Slot
 from estimator.tomlread import Reader, date_text
-from estimator.units import Converter, UnitProblem
+from estimator.units import Converter, UnitError
 
 SHAPE_KEYS = ("between", "value", "dist", "mixture")
 PARAM_KEYS = ("mu", "sigma", "alpha", "beta", "lower", "upper", "mode")
@@ -74,8 +74,14 @@ def read_source(reader: Reader, table: dict[str, Any], key: str, required: bool)
     return Source(text, url, date, note)
 
 
-def read_prior(reader: Reader, table: dict[str, Any], slot: Slot, key: str,
-               converter: Converter, warnings: list[str]) -> Prior | None:
+def read_prior(
+    reader: Reader,
+    table: dict[str, Any],
+    slot: Slot,
+    key: str,
+    converter: Converter,
+    warnings: list[str],
+) -> Prior | None:
     """Read the belief for ``slot`` from ``table`` (at ``key`` in ``reader.file``).
 
     Records every problem on ``reader`` and returns ``None`` when there was one.
@@ -88,18 +94,29 @@ def read_prior(reader: Reader, table: dict[str, Any], slot: Slot, key: str,
     if unit is not None:
         try:
             factor = converter.factor(unit, slot.unit)
-        except UnitProblem as exc:
-            reader.add(f"{key}.unit", str(exc), unit,
-                       allowed=f"a unit of {converter.canonical(slot.unit)!r} "
-                       f"(e.g. {_example_units(slot.unit)})")
+        except UnitError as exc:
+            reader.add(
+                f"{key}.unit",
+                str(exc),
+                unit,
+                allowed=f"a unit of {converter.canonical(slot.unit)!r} "
+                f"(e.g. {_example_units(slot.unit)})",
+            )
     belief = _read_shape(reader, table, key, slot.domain, factor or 1.0, warnings, top=True)
     if len(reader.problems.items) > before or belief is None or source is None or unit is None:
         return None
     return Prior(slot.name, belief, describe(table, unit), unit, source, reader.file)
 
 
-def _read_shape(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
-                factor: float, warnings: list[str], top: bool) -> Distribution | None:
+def _read_shape(
+    reader: Reader,
+    table: dict[str, Any],
+    key: str,
+    domain: Domain,
+    factor: float,
+    warnings: list[str],
+    top: bool,
+) -> Distribution | None:
     given = [k for k in SHAPE_KEYS if k in table and (top or k != "mixture")]
     if len(given) != 1:
         choices = SHAPE_KEYS if top else SHAPE_KEYS[:3]
@@ -116,25 +133,35 @@ def _read_shape(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
     return _read_mixture(reader, table, key, domain, factor, warnings)
 
 
-def _read_fixed(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
-                factor: float) -> Distribution | None:
+def _read_fixed(
+    reader: Reader, table: dict[str, Any], key: str, domain: Domain, factor: float
+) -> Distribution | None:
     value = reader.number(table, "value", key)
     if value is None:
         return None
     value *= factor
     if not _in_domain(value, domain, closed=True):
-        reader.add(f"{key}.value", f"impossible value for a {_domain_text(domain)}",
-                   table["value"], allowed=_domain_allowed(domain))
+        reader.add(
+            f"{key}.value",
+            f"impossible value for a {_domain_text(domain)}",
+            table["value"],
+            allowed=_domain_allowed(domain),
+        )
         return None
     return Fixed(value)
 
 
-def _read_between(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
-                  factor: float) -> Distribution | None:
+def _read_between(
+    reader: Reader, table: dict[str, Any], key: str, domain: Domain, factor: float
+) -> Distribution | None:
     raw = table["between"]
     if not isinstance(raw, list) or len(raw) != 2:
-        reader.add(f"{key}.between", "an interval needs exactly two numbers", raw,
-                   allowed="[low, high], e.g. [10000, 50000] or [\"10k\", \"50k\"]")
+        reader.add(
+            f"{key}.between",
+            "an interval needs exactly two numbers",
+            raw,
+            allowed='[low, high], e.g. [10000, 50000] or ["10k", "50k"]',
+        )
         return None
     low, high = (reader.number({"v": v}, "v", f"{key}.between") for v in raw)
     level = elicit.DEFAULT_LEVEL
@@ -143,8 +170,12 @@ def _read_between(reader: Reader, table: dict[str, Any], key: str, domain: Domai
         if got is None:
             return None
         if not 0.0 < got < 1.0:
-            reader.add(f"{key}.level", "a credibility level must lie strictly between 0 and 1",
-                       table["level"], allowed="e.g. 0.9 for a 90% interval")
+            reader.add(
+                f"{key}.level",
+                "a credibility level must lie strictly between 0 and 1",
+                table["level"],
+                allowed="e.g. 0.9 for a 90% interval",
+            )
             return None
         level = got
     if low is None or high is None:
@@ -154,20 +185,36 @@ def _read_between(reader: Reader, table: dict[str, Any], key: str, domain: Domai
     shape = table.get("dist", default)
     allowed_shapes = BETWEEN_SHAPES[domain]
     if shape not in allowed_shapes:
-        reader.add(f"{key}.dist", f"an interval can't be read as {shape!r} for a "
-                   f"{_domain_text(domain)}", shape, allowed=listing(allowed_shapes))
+        reader.add(
+            f"{key}.dist",
+            f"an interval can't be read as {shape!r} for a {_domain_text(domain)}",
+            shape,
+            allowed=listing(allowed_shapes),
+        )
         return None
     if low >= high:
-        reader.add(f"{key}.between", "the interval's low end must be below its high end",
-                   raw, allowed="[low, high] with low < high")
+        reader.add(
+            f"{key}.between",
+            "the interval's low end must be below its high end",
+            raw,
+            allowed="[low, high] with low < high",
+        )
         return None
     if domain == "share" and not 0.0 < low < high < 1.0:
-        reader.add(f"{key}.between", "a share's interval must lie strictly inside (0, 1)",
-                   raw, allowed="e.g. [0.3, 0.8] (or in % with unit = \"%\")")
+        reader.add(
+            f"{key}.between",
+            "a share's interval must lie strictly inside (0, 1)",
+            raw,
+            allowed='e.g. [0.3, 0.8] (or in % with unit = "%")',
+        )
         return None
     if shape in ("lognormal", "gamma") and low <= 0:
-        reader.add(f"{key}.between", "a lognormal interval needs a positive low end", raw,
-                   allowed="0 < low < high; use dist = \"normal\" for quantities that can be 0")
+        reader.add(
+            f"{key}.between",
+            "a lognormal interval needs a positive low end",
+            raw,
+            allowed='0 < low < high; use dist = "normal" for quantities that can be 0',
+        )
         return None
     try:
         if shape == "beta":
@@ -182,12 +229,23 @@ def _read_between(reader: Reader, table: dict[str, Any], key: str, domain: Domai
         return None
 
 
-def _read_named(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
-                factor: float, warnings: list[str]) -> Distribution | None:
+def _read_named(
+    reader: Reader,
+    table: dict[str, Any],
+    key: str,
+    domain: Domain,
+    factor: float,
+    warnings: list[str],
+) -> Distribution | None:
     name = table["dist"]
     if name not in DISTRIBUTIONS:
-        reader.add(f"{key}.dist", "unknown distribution", name,
-                   allowed=listing(DISTRIBUTIONS), hint=did_you_mean(str(name), DISTRIBUTIONS))
+        reader.add(
+            f"{key}.dist",
+            "unknown distribution",
+            name,
+            allowed=listing(DISTRIBUTIONS),
+            hint=did_you_mean(str(name), DISTRIBUTIONS),
+        )
         return None
     _cls, params = DISTRIBUTIONS[name]
     extra = [p for p in PARAM_KEYS if p in table and p not in params]
@@ -217,36 +275,60 @@ def _read_named(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
         belief = Triangular(v["lower"], v["mode"], v["upper"]).scaled(factor)
     else:
         if not math.isclose(factor, 1.0):
-            reader.add(f"{key}.dist", "a beta belief must be stated as a fraction",
-                       name, allowed='unit = "fraction" with alpha and beta')
+            reader.add(
+                f"{key}.dist",
+                "a beta belief must be stated as a fraction",
+                name,
+                allowed='unit = "fraction" with alpha and beta',
+            )
             return None
         belief = Beta(v["alpha"], v["beta"])
     if isinstance(belief, Normal):
         belief = _truncate(belief, domain)
         mass = belief.truncated_mass()
         if mass > 0.5:
-            reader.add(key, f"this normal puts {mass:.0%} of its mass outside the possible "
-                       f"range of a {_domain_text(domain)}", {p: table[p] for p in params},
-                       allowed="a belief mostly inside " + _domain_allowed(domain))
+            reader.add(
+                key,
+                f"this normal puts {mass:.0%} of its mass outside the possible "
+                f"range of a {_domain_text(domain)}",
+                {p: table[p] for p in params},
+                allowed="a belief mostly inside " + _domain_allowed(domain),
+            )
             return None
         if mass > NORMAL_TRUNCATION_WARN:
-            warnings.append(f"{reader.file}: {key}: the normal puts {mass:.1%} of its mass "
-                            f"outside {_domain_allowed(domain)}; it is truncated there")
+            warnings.append(
+                f"{reader.file}: {key}: the normal puts {mass:.1%} of its mass "
+                f"outside {_domain_allowed(domain)}; it is truncated there"
+            )
         return belief
     low, high = belief.support()
     if not (_in_domain(low, domain, closed=True) and _in_domain(high, domain, closed=True)):
-        reader.add(key, f"{name} gives values impossible for a {_domain_text(domain)}",
-                   {p: table[p] for p in params}, allowed=_domain_allowed(domain))
+        reader.add(
+            key,
+            f"{name} gives values impossible for a {_domain_text(domain)}",
+            {p: table[p] for p in params},
+            allowed=_domain_allowed(domain),
+        )
         return None
     return belief
 
 
-def _read_mixture(reader: Reader, table: dict[str, Any], key: str, domain: Domain,
-                  factor: float, warnings: list[str]) -> Distribution | None:
+def _read_mixture(
+    reader: Reader,
+    table: dict[str, Any],
+    key: str,
+    domain: Domain,
+    factor: float,
+    warnings: list[str],
+) -> Distribution | None:
     parts = table["mixture"]
     if not isinstance(parts, list) or not parts or not all(isinstance(p, dict) for p in parts):
-        reader.add(f"{key}.mixture", "a mixture needs a list of component tables", parts,
-                   allowed='[{weight = 0.5, between = [8e3, 12e3]}, {weight = 0.5, value = 5e4}]')
+        reader.add(
+            f"{key}.mixture",
+            "a mixture needs a list of component tables",
+            parts,
+            allowed="[{weight = 0.5, between = [8e3, 12e3]}, {weight = 0.5, value = 5e4}]",
+        )
         return None
     components, weights = [], []
     for index, part in enumerate(parts):
@@ -319,6 +401,7 @@ def _example_units(canonical: str) -> str:
 
 def describe(table: dict[str, Any], unit: str) -> str:
     """The belief as the file states it, in words (for reports)."""
+
     def show(x: Any) -> str:
         return x if isinstance(x, str) else f"{x:,.6g}"
 
@@ -337,7 +420,8 @@ def describe(table: dict[str, Any], unit: str) -> str:
     if "mixture" in table and isinstance(table["mixture"], list):
         parts = [
             f"{show(p.get('weight', '?'))} x {describe(p, unit)}"
-            for p in table["mixture"] if isinstance(p, dict)
+            for p in table["mixture"]
+            if isinstance(p, dict)
         ]
         return "mixture: " + "; ".join(parts)
     return "?"

@@ -55,19 +55,34 @@ def _load(folder: str) -> LabSpec:
 def validate(priors_dir: str) -> None:
     """Check a lab folder's files and report every problem at once (exit 2 if any)."""
     spec = _load(priors_dir)
-    click.echo(f"{priors_dir}: OK — {len(spec.priors)} inputs "
-               f"({len(spec.stochastic_inputs)} uncertain), "
-               f"{len(spec.model.quantities)} named quantities.")
+    click.echo(
+        f"{priors_dir}: OK — {len(spec.priors)} inputs "
+        f"({len(spec.stochastic_inputs)} uncertain), "
+        f"{len(spec.model.quantities)} named quantities."
+    )
 
 
 @cli.command()
 @click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
-@click.option("--draws", type=click.IntRange(min=1000), default=None,
-              help="Monte Carlo draws [default: 200,000].")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Random seed; the same inputs and seed give the same numbers.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder [default: reports/<lab>].")
+@click.option(
+    "--draws",
+    type=click.IntRange(min=1000),
+    default=None,
+    help="Monte Carlo draws [default: 200,000].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed; the same inputs and seed give the same numbers.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder [default: reports/<lab>].",
+)
 def run(priors_dir: str, draws: int | None, seed: int, out: Path | None) -> None:
     """Estimate a lab's spend and write summary.json."""
     from estimator.atomic import atomic_write_text
@@ -78,7 +93,6 @@ def run(priors_dir: str, draws: int | None, seed: int, out: Path | None) -> None
     spec = _load(priors_dir)
     result = estimate_prior(spec, draws or DEFAULT_DRAWS, seed)
     folder = out if out is not None else Path("reports") / Path(priors_dir).resolve().name
-    path = atomic_write_text(folder / "summary.json",
-                             json.dumps(result.to_dict(), indent=2) + "\n")
+    path = atomic_write_text(folder / "summary.json", json.dumps(result.to_dict(), indent=2) + "\n")
     print_quantities(result)
     click.echo(f"wrote {path}")

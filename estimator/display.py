@@ -23,7 +23,7 @@ def compact(value: float, digits: int = 3) -> str:
 def _significant(x: float, digits: int) -> str:
     if x == 0:
         return "0"
-    decimals = max(digits - 1 - int(math.floor(math.log10(x))), 0)
+    decimals = max(digits - 1 - math.floor(math.log10(x)), 0)
     return f"{x:.{decimals}f}"
 
 

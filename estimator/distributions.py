@@ -167,7 +167,7 @@ class Beta(_Frozen):
 
     def scaled(self, factor: float) -> Beta:
         if factor != 1.0:
-            raise ValueError("a beta belief is stated as a fraction in (0, 1) and can't be rescaled")
+            raise ValueError("a beta belief is a fraction in (0, 1) and can't be rescaled")
         return self
 
 
@@ -312,4 +312,5 @@ def from_dict(data: dict[str, Any]) -> Distribution:
         )
     cls, names = DISTRIBUTIONS[kind]
     extra = {k: float(v) for k, v in data.items() if k in ("lower", "upper") and kind == "normal"}
-    return cls(*(float(data[n]) for n in names), **extra)  # type: ignore[no-any-return]
+    belief: Distribution = cls(*(float(data[n]) for n in names), **extra)
+    return belief

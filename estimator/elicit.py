@@ -74,9 +74,7 @@ def beta_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Beta:
     fitted = Beta(float(a), float(b))
     got = fitted.ppf(np.array([tail, 1.0 - tail]))
     if not np.allclose(got, [low, high], rtol=1e-4, atol=1e-7):
-        raise ValueError(
-            f"no beta distribution has its {level:.0%} interval at [{low}, {high}]"
-        )
+        raise ValueError(f"no beta distribution has its {level:.0%} interval at [{low}, {high}]")
     return fitted
 
 

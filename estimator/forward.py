@@ -26,31 +26,41 @@ class ForwardEstimate:
     def __repr__(self) -> str:
         head = self.summaries[HEADLINE]
         low, high = head.ci90
-        return (f"ForwardEstimate(lab={self.spec.name!r}, draws={self.draws}, seed={self.seed}, "
-                f"{HEADLINE}: median {head.median:.4g}, 90% [{low:.4g}, {high:.4g}] "
-                f"{head.unit})")
+        return (
+            f"ForwardEstimate(lab={self.spec.name!r}, draws={self.draws}, seed={self.seed}, "
+            f"{HEADLINE}: median {head.median:.4g}, 90% [{low:.4g}, {high:.4g}] "
+            f"{head.unit})"
+        )
 
     def provenance(self) -> dict[str, Any]:
         """The stamp that goes with these numbers."""
-        return stamp(self.spec.inputs_sha256, self.seed, self.draws, chunk_size=self.chunk_size,
-                     method="forward Monte Carlo")
+        return stamp(
+            self.spec.inputs_sha256,
+            self.seed,
+            self.draws,
+            chunk_size=self.chunk_size,
+            method="forward Monte Carlo",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``summary.json`` document (prior only)."""
         return {
             "lab": self.spec.name,
             "title": self.spec.title,
-            "window": {"start": self.spec.model.window.start.isoformat(),
-                       "end": self.spec.model.window.end.isoformat(),
-                       "years": self.spec.model.window.years},
+            "window": {
+                "start": self.spec.model.window.start.isoformat(),
+                "end": self.spec.model.window.end.isoformat(),
+                "years": self.spec.model.window.years,
+            },
             "currency": self.spec.converter.basis,
             "quantities": {name: s.to_dict() for name, s in self.summaries.items()},
             "provenance": self.provenance(),
         }
 
 
-def estimate_prior(spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0,
-                   chunk_size: int = CHUNK_SIZE) -> ForwardEstimate:
+def estimate_prior(
+    spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0, chunk_size: int = CHUNK_SIZE
+) -> ForwardEstimate:
     """Summarise every quantity of ``spec`` under its priors.
 
     Parameters

@@ -52,28 +52,59 @@ class Quantity:
 
 #: Inputs every lab states, keyed by name.
 GLOBAL_SLOTS: tuple[Slot, ...] = (
-    Slot("share.attributable", "fraction", "share",
-         "Share of the fleet's cost and use attributable to the lab"),
-    Slot("server.overhead", "ratio", "positive",
-         "Server cost per GPU divided by the GPU's own price (chassis, CPUs, memory, NICs)"),
-    Slot("network.share", "fraction", "share",
-         "Cluster networking as a share of total cluster hardware cost"),
-    Slot("energy.load", "fraction", "share",
-         "Average power draw as a share of rated server power"),
-    Slot("energy.pue", "ratio", "positive",
-         "Power usage effectiveness of the data centre (total / IT power)"),
+    Slot(
+        "share.attributable",
+        "fraction",
+        "share",
+        "Share of the fleet's cost and use attributable to the lab",
+    ),
+    Slot(
+        "server.overhead",
+        "ratio",
+        "positive",
+        "Server cost per GPU divided by the GPU's own price (chassis, CPUs, memory, NICs)",
+    ),
+    Slot(
+        "network.share",
+        "fraction",
+        "share",
+        "Cluster networking as a share of total cluster hardware cost",
+    ),
+    Slot("energy.load", "fraction", "share", "Average power draw as a share of rated server power"),
+    Slot(
+        "energy.pue",
+        "ratio",
+        "positive",
+        "Power usage effectiveness of the data centre (total / IT power)",
+    ),
     Slot("energy.price", "USD/kWh", "positive", "Electricity price"),
     Slot("staff.headcount", "person", "positive", "Average headcount over the window"),
     Slot("staff.pay", "USD/person/year", "positive", "Pay per person-year"),
-    Slot("staff.overhead", "ratio", "positive",
-         "Loaded cost of an employee divided by pay (benefits, payroll tax, offices)"),
-    Slot("maintenance.rate", "1/year", "positive",
-         "Hardware maintenance per year, as a share of hardware capex"),
-    Slot("facilities.cost", "USD/year", "positive",
-         "Data-centre space and facilities not in the energy bill, per year"),
+    Slot(
+        "staff.overhead",
+        "ratio",
+        "positive",
+        "Loaded cost of an employee divided by pay (benefits, payroll tax, offices)",
+    ),
+    Slot(
+        "maintenance.rate",
+        "1/year",
+        "positive",
+        "Hardware maintenance per year, as a share of hardware capex",
+    ),
+    Slot(
+        "facilities.cost",
+        "USD/year",
+        "positive",
+        "Data-centre space and facilities not in the energy bill, per year",
+    ),
     Slot("other.cost", "USD/year", "positive", "Data, licences, services and other costs per year"),
-    Slot("hardware.useful_life", "year", "positive",
-         "Useful life over which hardware capex is amortized"),
+    Slot(
+        "hardware.useful_life",
+        "year",
+        "positive",
+        "Useful life over which hardware capex is amortized",
+    ),
 )
 
 #: Inputs stated for each accelerator type ``fleet.<type>.<slot>``.
@@ -81,8 +112,13 @@ TYPE_SLOTS: tuple[Slot, ...] = (
     Slot("count", "GPU", "positive", "Accelerators of this type in the fleet"),
     Slot("unit_price", "USD/GPU", "positive", "Purchase price per accelerator (the chip or card)"),
     Slot("power", "kW/GPU", "positive", "Rated server power per accelerator, before PUE"),
-    Slot("in_service", "fraction", "share",
-         "Share of the accounting window this type was in service", default=1.0),
+    Slot(
+        "in_service",
+        "fraction",
+        "share",
+        "Share of the accounting window this type was in service",
+        default=1.0,
+    ),
 )
 
 #: Inputs stated for each named training run ``runs.<run>.<slot>``.
@@ -126,7 +162,7 @@ class Window:
         return self.years * HOURS_PER_YEAR
 
 
-class UnknownQuantity(KeyError):
+class UnknownQuantityError(KeyError):
     """A quantity name the model does not define; the message lists valid ones."""
 
     def __init__(self, name: str, valid: list[str]):
@@ -185,11 +221,18 @@ class LabModel:
         def q(name: str, unit: str, text: str) -> Quantity:
             return Quantity(name, unit, text, is_input=False)
 
-        out = [q(f"fleet.{t.name}.gpu_spend", "USD", f"{t.name}: count x unit price")
-               for t in self.types]
+        out = [
+            q(f"fleet.{t.name}.gpu_spend", "USD", f"{t.name}: count x unit price")
+            for t in self.types
+        ]
         for group, members in sorted(self.groups.items()):
-            out.append(q(f"fleet.{group}.count", "GPU", f"Accelerators in group {group}: "
-                         + " + ".join(members)))
+            out.append(
+                q(
+                    f"fleet.{group}.count",
+                    "GPU",
+                    f"Accelerators in group {group}: " + " + ".join(members),
+                )
+            )
             out.append(q(f"fleet.{group}.gpu_spend", "USD", f"Chip spend of group {group}"))
         out += [
             q("fleet.all.count", "GPU", "All accelerators in the fleet"),
@@ -200,21 +243,36 @@ class LabModel:
             q("capex.attributable", "USD", "Hardware capex x attributable share"),
             q("opex.energy", "USD", "Electricity over the window, attributable share"),
             q("opex.staff", "USD", "Staff over the window: headcount x pay x overhead x years"),
-            q("opex.maintenance", "USD", "Hardware maintenance over the window"),
+            q(
+                "opex.maintenance",
+                "USD",
+                "Hardware maintenance over the window, while in service, attributable share",
+            ),
             q("opex.facilities", "USD", "Facilities over the window"),
             q("opex.other", "USD", "Maintenance, facilities and other costs over the window"),
             q("opex.total", "USD", "All operating costs over the window"),
             q("opex.per_year", "USD/year", "Operating cost per year"),
         ]
-        out += [q(f"runs.{r.name}.rental_cost", "USD",
-                  f"Run {r.name}: GPU-hours x rental price (rental-equivalent)")
-                for r in self.runs]
         out += [
-            q("spend.total", "USD",
-              "Cash view: attributable hardware capex plus operating costs over the window"),
-            q("cost.amortized", "USD",
-              "Economic view: attributable capex spread over its useful life, charged for the "
-              "window, plus operating costs"),
+            q(
+                f"runs.{r.name}.rental_cost",
+                "USD",
+                f"Run {r.name}: GPU-hours x rental price (rental-equivalent)",
+            )
+            for r in self.runs
+        ]
+        out += [
+            q(
+                "spend.total",
+                "USD",
+                "Cash view: attributable hardware capex plus operating costs over the window",
+            ),
+            q(
+                "cost.amortized",
+                "USD",
+                "Economic view: attributable capex spread over its useful life, charged for the "
+                "time in service within the window, plus operating costs",
+            ),
         ]
         return out
 
@@ -233,13 +291,13 @@ class LabModel:
 
         Raises
         ------
-        UnknownQuantity
+        UnknownQuantityError
             With a "did you mean" hint and the list of valid names.
         """
         try:
             return self.quantities[name]
         except KeyError:
-            raise UnknownQuantity(name, list(self.quantities)) from None
+            raise UnknownQuantityError(name, list(self.quantities)) from None
 
     def evaluate(self, inputs: Mapping[str, Any], xp: ModuleType = np) -> dict[str, Any]:
         """Compute every named quantity from the inputs.
@@ -259,15 +317,20 @@ class LabModel:
         """
         missing = [n for n in self.slots if n not in inputs]
         if missing:
-            raise UnknownQuantity(missing[0], list(self.slots))
+            raise UnknownQuantityError(missing[0], list(self.slots))
         v = dict(inputs)
         out: dict[str, Any] = {name: v[name] for name in self.slots}
         years, hours = self.window.years, self.window.hours
 
-        spend = {t.name: v[f"fleet.{t.name}.count"] * v[f"fleet.{t.name}.unit_price"]
-                 for t in self.types}
-        rated_kw = {t.name: v[f"fleet.{t.name}.count"] * v[f"fleet.{t.name}.power"]
-                    * v[f"fleet.{t.name}.in_service"] for t in self.types}
+        spend = {
+            t.name: v[f"fleet.{t.name}.count"] * v[f"fleet.{t.name}.unit_price"] for t in self.types
+        }
+        rated_kw = {
+            t.name: v[f"fleet.{t.name}.count"]
+            * v[f"fleet.{t.name}.power"]
+            * v[f"fleet.{t.name}.in_service"]
+            for t in self.types
+        }
         for t in self.types:
             out[f"fleet.{t.name}.gpu_spend"] = spend[t.name]
         for group, members in sorted(self.groups.items()):
@@ -281,28 +344,49 @@ class LabModel:
         network = servers * v["network.share"] / (1.0 - v["network.share"])
         hardware = servers + network
         attributable = hardware * share
-        out.update({"gpu_spend": gpu_spend, "capex.servers": servers,
-                    "capex.network": network, "capex.hardware": hardware,
-                    "capex.attributable": attributable})
+        out.update(
+            {
+                "gpu_spend": gpu_spend,
+                "capex.servers": servers,
+                "capex.network": network,
+                "capex.hardware": hardware,
+                "capex.attributable": attributable,
+            }
+        )
 
+        # Hardware is maintained and depreciates only while in service.
+        per_chip = v["server.overhead"] / (1.0 - v["network.share"]) * share
+        in_service = {t.name: v[f"fleet.{t.name}.in_service"] for t in self.types}
+        in_service_capex = _total(spend[t] * per_chip * in_service[t] for t in spend)
+        amortized_capex = _total(
+            spend[t] * per_chip * xp.minimum(in_service[t] * years / v["hardware.useful_life"], 1.0)
+            for t in spend
+        )
         energy_kwh = _total(rated_kw.values()) * v["energy.load"] * v["energy.pue"] * hours
         energy = energy_kwh * v["energy.price"] * share
         staff = v["staff.headcount"] * v["staff.pay"] * v["staff.overhead"] * years
-        maintenance = attributable * v["maintenance.rate"] * years
+        maintenance = in_service_capex * v["maintenance.rate"] * years
         facilities = v["facilities.cost"] * years
         other = maintenance + facilities + v["other.cost"] * years
         opex = energy + staff + other
-        out.update({"opex.energy": energy, "opex.staff": staff,
-                    "opex.maintenance": maintenance, "opex.facilities": facilities,
-                    "opex.other": other, "opex.total": opex, "opex.per_year": opex / years})
+        out.update(
+            {
+                "opex.energy": energy,
+                "opex.staff": staff,
+                "opex.maintenance": maintenance,
+                "opex.facilities": facilities,
+                "opex.other": other,
+                "opex.total": opex,
+                "opex.per_year": opex / years,
+            }
+        )
 
         for run in self.runs:
             out[f"runs.{run.name}.rental_cost"] = (
                 v[f"runs.{run.name}.gpu_hours"] * v[f"runs.{run.name}.rental_price"]
             )
-        charged = xp.minimum(years / v["hardware.useful_life"], 1.0)
         out["spend.total"] = attributable + opex
-        out["cost.amortized"] = attributable * charged + opex
+        out["cost.amortized"] = amortized_capex + opex
         return out
 
 

@@ -7,8 +7,20 @@ import platform
 from importlib import metadata
 from typing import Any
 
-PACKAGES = ("estimator", "numpy", "scipy", "pint", "pymc", "pytensor", "nutpie", "arviz",
-            "arviz-base", "arviz-stats", "xarray", "salib")
+PACKAGES = (
+    "estimator",
+    "numpy",
+    "scipy",
+    "pint",
+    "pymc",
+    "pytensor",
+    "nutpie",
+    "arviz",
+    "arviz-base",
+    "arviz-stats",
+    "xarray",
+    "salib",
+)
 
 
 def versions() -> dict[str, str]:

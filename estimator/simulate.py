@@ -51,8 +51,9 @@ def evaluate_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str,
     return {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
 
 
-def iter_chunks(spec: LabSpec, draws: int, seed: int,
-                chunk_size: int = CHUNK_SIZE) -> Iterator[dict[str, np.ndarray]]:
+def iter_chunks(
+    spec: LabSpec, draws: int, seed: int, chunk_size: int = CHUNK_SIZE
+) -> Iterator[dict[str, np.ndarray]]:
     """Evaluate the model chunk by chunk; memory stays bounded by one chunk."""
     for index, size in enumerate(chunk_sizes(draws, chunk_size)):
         yield evaluate_chunk(spec, seed, index, size)
@@ -71,8 +72,9 @@ class Draws:
         return self.values[name]
 
 
-def simulate(spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0,
-             chunk_size: int = CHUNK_SIZE) -> Draws:
+def simulate(
+    spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0, chunk_size: int = CHUNK_SIZE
+) -> Draws:
     """Draw from the prior and evaluate every quantity, keeping all draws in memory.
 
     Parameters
@@ -95,7 +97,7 @@ def simulate(spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0,
     for chunk in iter_chunks(spec, draws, seed, chunk_size):
         size = len(chunk[names[0]])
         for name in names:
-            store[name][start:start + size] = chunk[name]
+            store[name][start : start + size] = chunk[name]
         start += size
     return Draws(store, seed, draws, chunk_size)
 
@@ -108,8 +110,9 @@ def summarize_draws(spec: LabSpec, result: Draws) -> dict[str, Summary]:
     }
 
 
-def forward_summaries(spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0,
-                      chunk_size: int = CHUNK_SIZE) -> dict[str, Summary]:
+def forward_summaries(
+    spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0, chunk_size: int = CHUNK_SIZE
+) -> dict[str, Summary]:
     """Summaries of every quantity under the prior, for any number of draws.
 
     Up to :data:`IN_MEMORY_LIMIT` draws are held in memory; beyond that the exact

@@ -28,19 +28,27 @@ from estimator.model import (
     Window,
 )
 from estimator.tomlread import Reader, read_toml
-from estimator.units import CURRENCIES, Converter, UnitProblem, exchange_rate
+from estimator.units import CURRENCIES, Converter, UnitError, exchange_rate
 
 #: The priors files of a lab folder and the top-level tables each may hold.
 PRIORS_FILES: dict[str, tuple[str, ...]] = {
     "lab.toml": ("lab", "window", "currency", "share"),
     "fleet.toml": ("fleet",),
-    "costs.toml": ("server", "network", "energy", "staff", "maintenance", "facilities",
-                   "other", "hardware"),
+    "costs.toml": (
+        "server",
+        "network",
+        "energy",
+        "staff",
+        "maintenance",
+        "facilities",
+        "other",
+        "hardware",
+    ),
     "runs.toml": ("runs",),
 }
 REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
-#: Other files a lab folder may hold (read by later stages, or notes for people).
-OTHER_FILES = ("claims.toml", "questions.toml", "scenarios.toml", "README.md")
+#: Other files a lab folder may hold (notes for people).
+OTHER_FILES = ("README.md",)
 
 TYPE_META_KEYS = ("label", "groups", "note")
 RUN_META_KEYS = ("label", "accelerator", "note")
@@ -112,15 +120,24 @@ def load_lab(folder: str | Path) -> LabSpec:
         raise SpecError([_problem(label, "the folder can't be read (permission denied)")]) from None
     known = (*PRIORS_FILES, *OTHER_FILES)
     if not entries:
-        raise SpecError([_problem(label, "the folder is empty", "lab.toml, fleet.toml, costs.toml")])
+        raise SpecError([_problem(label, "the folder is empty", ", ".join(REQUIRED_FILES))])
     for entry in entries:
         if entry not in known:
-            problems.add(f"{label}/{entry}", "", "unknown file in a lab folder",
-                         allowed=listing(known), hint=did_you_mean(entry, known))
+            problems.add(
+                f"{label}/{entry}",
+                "",
+                "unknown file in a lab folder",
+                allowed=listing(known),
+                hint=did_you_mean(entry, known),
+            )
     for required in REQUIRED_FILES:
         if required not in entries:
-            problems.add(f"{label}/{required}", "", "missing required file",
-                         allowed="see priors/README.md for its contents")
+            problems.add(
+                f"{label}/{required}",
+                "",
+                "missing required file",
+                allowed="see priors/README.md for its contents",
+            )
 
     docs: dict[str, dict[str, Any]] = {}
     files: dict[str, bytes] = {}
@@ -149,23 +166,42 @@ def load_lab(folder: str | Path) -> LabSpec:
     model = LabModel(tuple(types), tuple(runs), window)
 
     priors: dict[str, Prior] = {}
-    readers = {"lab.toml": lab_reader, "fleet.toml": fleet_reader, "runs.toml": runs_reader,
-               "costs.toml": Reader(f"{label}/costs.toml", problems)}
+    readers = {
+        "lab.toml": lab_reader,
+        "fleet.toml": fleet_reader,
+        "runs.toml": runs_reader,
+        "costs.toml": Reader(f"{label}/costs.toml", problems),
+    }
     for name, slot in model.slots.items():
         file = _file_for(name)
         table = _lookup(docs.get(file, {}), name)
         if table is None:
             if slot.default is not None:
-                priors[name] = Prior(name, Fixed(slot.default), f"{slot.default:g} (default)",
-                                     slot.unit, Source("default: " + slot.description.lower()),
-                                     f"{label}/{file}", defaulted=True)
+                priors[name] = Prior(
+                    name,
+                    Fixed(slot.default),
+                    f"{slot.default:g} (default)",
+                    slot.unit,
+                    Source("default: " + slot.description.lower()),
+                    f"{label}/{file}",
+                    defaulted=True,
+                )
             elif file in docs:
-                problems.add(f"{label}/{file}", name, "no prior given for this input",
-                             allowed=f"a [{name}] table with a belief, unit and source")
+                problems.add(
+                    f"{label}/{file}",
+                    name,
+                    "no prior given for this input",
+                    allowed=f"a [{name}] table with a belief, unit and source",
+                )
             continue
         if not isinstance(table, dict):
-            problems.add(f"{label}/{file}", name, "a table is needed here", table,
-                         allowed=f"a [{name}] table")
+            problems.add(
+                f"{label}/{file}",
+                name,
+                "a table is needed here",
+                table,
+                allowed=f"a [{name}] table",
+            )
             continue
         prior = read_prior(readers[file], table, slot, name, converter, warnings)
         if prior is not None:
@@ -175,14 +211,24 @@ def load_lab(folder: str | Path) -> LabSpec:
 
     used = set().union(*(converter.used_currencies(p.unit) for p in priors.values()))
     for rate in rates:
-        if rate.code not in used and "claims.toml" not in entries:
-            warnings.append(f"{label}/lab.toml: currency.rates.{rate.code}: this exchange rate "
-                            "is stated but no input uses it")
-    for other in OTHER_FILES:
-        if other in entries and other.endswith(".toml"):
-            files[other] = (path / other).read_bytes()
-    return LabSpec(meta["name"], meta["title"], meta["description"], path, model, priors,
-                   converter, tuple(rates), window_source, files, tuple(warnings))
+        if rate.code not in used:
+            warnings.append(
+                f"{label}/lab.toml: currency.rates.{rate.code}: this exchange rate "
+                "is stated but no input uses it"
+            )
+    return LabSpec(
+        meta["name"],
+        meta["title"],
+        meta["description"],
+        path,
+        model,
+        priors,
+        converter,
+        tuple(rates),
+        window_source,
+        files,
+        tuple(warnings),
+    )
 
 
 def _problem(label: str, message: str, allowed: str | None = None) -> Problem:
@@ -196,11 +242,17 @@ def _check_top_level(name: str, doc: Mapping[str, Any], label: str, problems: Pr
         if key in allowed:
             continue
         if key in everywhere:
-            problems.add(label, key, f"this table belongs in {everywhere[key]}",
-                         allowed=listing(allowed))
+            problems.add(
+                label, key, f"this table belongs in {everywhere[key]}", allowed=listing(allowed)
+            )
         else:
-            problems.add(label, key, "unknown table", allowed=listing(allowed),
-                         hint=did_you_mean(key, list(allowed) + list(everywhere)))
+            problems.add(
+                label,
+                key,
+                "unknown table",
+                allowed=listing(allowed),
+                hint=did_you_mean(key, list(allowed) + list(everywhere)),
+            )
 
 
 def _read_lab_meta(reader: Reader, doc: dict[str, Any]) -> dict[str, str]:
@@ -222,16 +274,24 @@ def _read_window(reader: Reader, doc: dict[str, Any]) -> tuple[Window | None, So
     table = reader.table(doc, "window", "window") if doc else None
     if table is None:
         return None, None
-    reader.check_keys(table, "window", ("start", "end", "source", "url", "date", "note"),
-                      required=("start", "end"))
+    reader.check_keys(
+        table,
+        "window",
+        ("start", "end", "source", "url", "date", "note"),
+        required=("start", "end"),
+    )
     start = reader.date(table, "start", "window") if "start" in table else None
     end = reader.date(table, "end", "window") if "end" in table else None
     source = read_source(reader, table, "window", required=False)
     if start is None or end is None:
         return None, source
     if end <= start:
-        reader.add("window.end", "the window must end after it starts",
-                   f"{start.isoformat()} .. {end.isoformat()}", allowed="end > start")
+        reader.add(
+            "window.end",
+            "the window must end after it starts",
+            f"{start.isoformat()} .. {end.isoformat()}",
+            allowed="end > start",
+        )
         return None, source
     return Window(start, end), source
 
@@ -243,8 +303,13 @@ def _read_currency(reader: Reader, doc: dict[str, Any]) -> tuple[Converter, list
     reader.check_keys(table, "currency", ("basis", "rates", "note"), required=("basis",))
     basis = reader.string(table, "basis", "currency", required=True) or "USD"
     if basis not in CURRENCIES:
-        reader.add("currency.basis", "unknown currency", basis, allowed=listing(CURRENCIES),
-                   hint=did_you_mean(basis, CURRENCIES))
+        reader.add(
+            "currency.basis",
+            "unknown currency",
+            basis,
+            allowed=listing(CURRENCIES),
+            hint=did_you_mean(basis, CURRENCIES),
+        )
         basis = "USD"
     rates: list[Rate] = []
     raw_rates = table.get("rates", {})
@@ -254,15 +319,23 @@ def _read_currency(reader: Reader, doc: dict[str, Any]) -> tuple[Converter, list
     for code, entry in raw_rates.items():
         key = f"currency.rates.{code}"
         if code not in CURRENCIES or code == basis:
-            reader.add(key, "unknown currency" if code != basis else "the basis needs no rate",
-                       code, allowed=listing(c for c in CURRENCIES if c != basis),
-                       hint=did_you_mean(code, CURRENCIES))
+            reader.add(
+                key,
+                "unknown currency" if code != basis else "the basis needs no rate",
+                code,
+                allowed=listing(c for c in CURRENCIES if c != basis),
+                hint=did_you_mean(code, CURRENCIES),
+            )
             continue
         if not isinstance(entry, dict):
             reader.add(key, "a table with value, unit and source is needed here", entry)
             continue
-        reader.check_keys(entry, key, ("value", "unit", "source", "url", "date", "note"),
-                          required=("value", "unit", "source"))
+        reader.check_keys(
+            entry,
+            key,
+            ("value", "unit", "source", "url", "date", "note"),
+            required=("value", "unit", "source"),
+        )
         value = reader.number(entry, "value", key) if "value" in entry else None
         unit = reader.string(entry, "unit", key)
         source = read_source(reader, entry, key, required=True)
@@ -273,7 +346,7 @@ def _read_currency(reader: Reader, doc: dict[str, Any]) -> tuple[Converter, list
             continue
         try:
             per_unit = exchange_rate(value, unit, code, basis)
-        except UnitProblem as exc:
+        except UnitError as exc:
             reader.add(f"{key}.unit", str(exc), unit)
             continue
         rates.append(Rate(code, per_unit, f"{entry['value']} {unit}", source))
@@ -284,8 +357,11 @@ def _read_types(reader: Reader, doc: dict[str, Any], present: bool) -> list[Acce
     fleet = doc.get("fleet")
     if not isinstance(fleet, dict) or not fleet:
         if present:
-            reader.add("fleet", "no accelerator types given",
-                       allowed="one [fleet.<type>] table per accelerator type, e.g. [fleet.h100]")
+            reader.add(
+                "fleet",
+                "no accelerator types given",
+                allowed="one [fleet.<type>] table per accelerator type, e.g. [fleet.h100]",
+            )
         return []
     types: list[AcceleratorType] = []
     slot_names = [s.name for s in TYPE_SLOTS]
@@ -295,24 +371,39 @@ def _read_types(reader: Reader, doc: dict[str, Any], present: bool) -> list[Acce
             reader.add(key, "a table is needed for each accelerator type", table)
             continue
         if not NAME_PATTERN.match(name) or name in RESERVED_FLEET_NAMES:
-            reader.add(key, "invalid accelerator type name", name,
-                       allowed="lower-case letters, digits and '_', starting with a letter; "
-                       "not 'all'")
+            reader.add(
+                key,
+                "invalid accelerator type name",
+                name,
+                allowed="lower-case letters, digits and '_', starting with a letter; not 'all'",
+            )
             continue
-        reader.check_keys(table, key, (*TYPE_META_KEYS, *slot_names),
-                          required=[s.name for s in TYPE_SLOTS if s.default is None])
+        reader.check_keys(
+            table,
+            key,
+            (*TYPE_META_KEYS, *slot_names),
+            required=[s.name for s in TYPE_SLOTS if s.default is None],
+        )
         groups = table.get("groups", [])
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-            reader.add(f"{key}.groups", "groups must be a list of names", groups,
-                       allowed='e.g. ["hopper"]')
+            reader.add(
+                f"{key}.groups", "groups must be a list of names", groups, allowed='e.g. ["hopper"]'
+            )
             groups = []
         for group in groups:
             if not NAME_PATTERN.match(group) or group in RESERVED_FLEET_NAMES:
-                reader.add(f"{key}.groups", "invalid group name", group,
-                           allowed="lower-case letters, digits and '_'; not 'all'")
+                reader.add(
+                    f"{key}.groups",
+                    "invalid group name",
+                    group,
+                    allowed="lower-case letters, digits and '_'; not 'all'",
+                )
         label = table.get("label", "")
-        types.append(AcceleratorType(name, label if isinstance(label, str) else "",
-                                     tuple(dict.fromkeys(groups))))
+        types.append(
+            AcceleratorType(
+                name, label if isinstance(label, str) else "", tuple(dict.fromkeys(groups))
+            )
+        )
     type_names = {t.name for t in types}
     for t in types:
         for group in t.groups:
@@ -321,8 +412,9 @@ def _read_types(reader: Reader, doc: dict[str, Any], present: bool) -> list[Acce
     return types
 
 
-def _read_runs(reader: Reader, doc: dict[str, Any],
-               types: list[AcceleratorType]) -> list[TrainingRun]:
+def _read_runs(
+    reader: Reader, doc: dict[str, Any], types: list[AcceleratorType]
+) -> list[TrainingRun]:
     runs_table = doc.get("runs", {})
     if not isinstance(runs_table, dict):
         reader.add("runs", "a table of runs is needed here", runs_table)
@@ -335,18 +427,36 @@ def _read_runs(reader: Reader, doc: dict[str, Any],
             reader.add(key, "a table is needed for each run", table)
             continue
         if not NAME_PATTERN.match(name):
-            reader.add(key, "invalid run name", name,
-                       allowed="lower-case letters, digits and '_', starting with a letter")
+            reader.add(
+                key,
+                "invalid run name",
+                name,
+                allowed="lower-case letters, digits and '_', starting with a letter",
+            )
             continue
-        reader.check_keys(table, key, (*RUN_META_KEYS, *(s.name for s in RUN_SLOTS)),
-                          required=[s.name for s in RUN_SLOTS])
+        reader.check_keys(
+            table,
+            key,
+            (*RUN_META_KEYS, *(s.name for s in RUN_SLOTS)),
+            required=[s.name for s in RUN_SLOTS],
+        )
         accelerator = table.get("accelerator")
         if accelerator is not None and accelerator not in type_names:
-            reader.add(f"{key}.accelerator", "unknown accelerator type", accelerator,
-                       allowed=listing(type_names), hint=did_you_mean(str(accelerator), type_names))
+            reader.add(
+                f"{key}.accelerator",
+                "unknown accelerator type",
+                accelerator,
+                allowed=listing(type_names),
+                hint=did_you_mean(str(accelerator), type_names),
+            )
         label = table.get("label", "")
-        runs.append(TrainingRun(name, label if isinstance(label, str) else "",
-                                accelerator if isinstance(accelerator, str) else None))
+        runs.append(
+            TrainingRun(
+                name,
+                label if isinstance(label, str) else "",
+                accelerator if isinstance(accelerator, str) else None,
+            )
+        )
     return runs
 
 
@@ -364,8 +474,9 @@ def _lookup(doc: Mapping[str, Any], name: str) -> Any:
     return node
 
 
-def _check_unknown_inputs(docs: dict[str, dict[str, Any]], model: LabModel, label: str,
-                          problems: Problems) -> None:
+def _check_unknown_inputs(
+    docs: dict[str, dict[str, Any]], model: LabModel, label: str, problems: Problems
+) -> None:
     """Flag tables in costs.toml and lab.toml that name no input (misspellings)."""
     global_names = [s.name for s in GLOBAL_SLOTS]
     for file in ("costs.toml", "lab.toml"):
@@ -380,8 +491,10 @@ def _check_unknown_inputs(docs: dict[str, dict[str, Any]], model: LabModel, labe
             for sub in table:
                 name = f"{top}.{sub}"
                 if name not in model.slots:
-                    problems.add(f"{label}/{file}", name, "unknown input",
-                                 allowed=listing(n for n in global_names
-                                                 if _file_for(n) == file),
-                                 hint=did_you_mean(name, global_names))
-
+                    problems.add(
+                        f"{label}/{file}",
+                        name,
+                        "unknown input",
+                        allowed=listing(n for n in global_names if _file_for(n) == file),
+                        hint=did_you_mean(name, global_names),
+                    )

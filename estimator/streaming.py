@@ -67,8 +67,9 @@ class _Pass2:
         return float(distinct[np.searchsorted(np.cumsum(merged), rank_in_bin, side="right")])
 
 
-def streaming_summaries(spec: LabSpec, draws: int, seed: int,
-                        chunk_size: int) -> dict[str, Summary]:
+def streaming_summaries(
+    spec: LabSpec, draws: int, seed: int, chunk_size: int
+) -> dict[str, Summary]:
     """Summaries of every quantity over ``draws`` draws, in two passes of bounded memory."""
     names = list(spec.model.quantities)
     sizes = chunk_sizes(draws, chunk_size)
@@ -98,7 +99,11 @@ def streaming_summaries(spec: LabSpec, draws: int, seed: int,
         mean_shifted = acc.total / acc.n
         variance = max(acc.total_sq / acc.n - mean_shifted**2, 0.0)
         out[name] = from_order_statistics(
-            name, spec.converter.canonical(q.unit), draws, order_stats,
-            acc.shift + mean_shifted, math.sqrt(variance),
+            name,
+            spec.converter.canonical(q.unit),
+            draws,
+            order_stats,
+            acc.shift + mean_shifted,
+            math.sqrt(variance),
         )
     return out

@@ -75,11 +75,11 @@ def rank_plan(n: int, probs: Sequence[float] = PROBS) -> dict[float, tuple[int, 
     plan = {}
     for p in probs:
         h = (n - 1) * p
-        below = int(math.floor(h))
+        below = math.floor(h)
         above = min(below + 1, n - 1)
         spread = math.sqrt(n * p * (1 - p))
-        low = max(int(math.floor(h - spread)), 0)
-        high = min(int(math.ceil(h + spread)), n - 1)
+        low = max(math.floor(h - spread), 0)
+        high = min(math.ceil(h + spread), n - 1)
         plan[p] = (below, above, low, high)
     return plan
 
@@ -90,7 +90,12 @@ def needed_ranks(n: int, probs: Sequence[float] = PROBS) -> list[int]:
 
 
 def from_order_statistics(
-    name: str, unit: str, n: int, order_stats: dict[int, float], mean: float, sd: float,
+    name: str,
+    unit: str,
+    n: int,
+    order_stats: dict[int, float],
+    mean: float,
+    sd: float,
     probs: Sequence[float] = PROBS,
 ) -> Summary:
     """Build a :class:`Summary` from the order statistics named by :func:`needed_ranks`."""
@@ -103,8 +108,9 @@ def from_order_statistics(
     return Summary(name, unit, mean, sd / math.sqrt(n), sd, quantiles, mcse, float(n))
 
 
-def summarize(name: str, unit: str, values: np.ndarray | float, n: int,
-              probs: Sequence[float] = PROBS) -> Summary:
+def summarize(
+    name: str, unit: str, values: np.ndarray | float, n: int, probs: Sequence[float] = PROBS
+) -> Summary:
     """Summarise equally weighted independent draws held in memory."""
     x = np.asarray(values, dtype=float)
     if x.ndim == 0:
@@ -112,12 +118,14 @@ def summarize(name: str, unit: str, values: np.ndarray | float, n: int,
     ranks = needed_ranks(n, probs)
     part = np.partition(x, ranks)
     order_stats = {r: float(part[r]) for r in ranks}
-    return from_order_statistics(name, unit, n, order_stats, float(np.mean(x)),
-                                 float(np.std(x)), probs)
+    return from_order_statistics(
+        name, unit, n, order_stats, float(np.mean(x)), float(np.std(x)), probs
+    )
 
 
-def summarize_weighted(name: str, unit: str, values: np.ndarray, weights: np.ndarray,
-                       probs: Sequence[float] = PROBS) -> Summary:
+def summarize_weighted(
+    name: str, unit: str, values: np.ndarray, weights: np.ndarray, probs: Sequence[float] = PROBS
+) -> Summary:
     """Summarise importance-weighted draws (weights need not be normalised).
 
     Quantiles invert the weighted empirical CDF; their MC error uses the Kish effective

@@ -15,9 +15,13 @@ def print_quantities(result: ForwardEstimate, console: Console | None = None) ->
     console = console or Console()
     spec = result.spec
     window = spec.model.window
-    table = Table(title=f"{spec.title}\n{window.start} to {window.end} "
-                  f"({window.years:.2f} years); prior; {result.draws:,} draws, seed {result.seed}",
-                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=f"{spec.title}\n{window.start} to {window.end} "
+        f"({window.years:.2f} years); prior; {result.draws:,} draws, seed {result.seed}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("quantity", style="bold", no_wrap=True)
     for column in ("median", "5%", "95%"):
         table.add_column(column, justify="right", no_wrap=True, min_width=7)
@@ -32,11 +36,19 @@ def print_quantities(result: ForwardEstimate, console: Console | None = None) ->
             s = result.summaries[name]
             low, high = s.ci90
             worst = max(s.relative_mcse(0.05), s.relative_mcse(0.95))
-            table.add_row(name, number(s.median, s.unit), number(low, s.unit),
-                          number(high, s.unit), unit_label(s.unit), f"{worst:.2%}",
-                          style="reverse" if name == HEADLINE else None)
+            table.add_row(
+                name,
+                number(s.median, s.unit),
+                number(low, s.unit),
+                number(high, s.unit),
+                unit_label(s.unit),
+                f"{worst:.2%}",
+                style="reverse" if name == HEADLINE else None,
+            )
     console.print(table)
     head = result.summaries[HEADLINE]
     low, high = head.ci90
-    console.print(f"[bold]{HEADLINE}[/bold] (prior): median {quantity(head.median, head.unit)}, "
-                  f"90% interval {interval(low, high, head.unit)}")
+    console.print(
+        f"[bold]{HEADLINE}[/bold] (prior): median {quantity(head.median, head.unit)}, "
+        f"90% interval {interval(low, high, head.unit)}"
+    )

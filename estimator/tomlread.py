@@ -30,14 +30,22 @@ def read_toml(path: Path, label: str, problems: Problems) -> tuple[dict[str, Any
         problems.add(label, "", f"the file can't be read ({exc.strerror or exc})")
         return None
     if len(raw) > MAX_FILE_BYTES:
-        problems.add(label, "", f"the file is too large ({len(raw):,} bytes)",
-                     allowed=f"at most {MAX_FILE_BYTES:,} bytes")
+        problems.add(
+            label,
+            "",
+            f"the file is too large ({len(raw):,} bytes)",
+            allowed=f"at most {MAX_FILE_BYTES:,} bytes",
+        )
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.add(label, "", f"the file is not valid UTF-8 text (byte {exc.start})",
-                     allowed="UTF-8 encoded TOML")
+        problems.add(
+            label,
+            "",
+            f"the file is not valid UTF-8 text (byte {exc.start})",
+            allowed="UTF-8 encoded TOML",
+        )
         return None
     try:
         data = tomllib.loads(text)
@@ -54,8 +62,14 @@ class Reader:
         self.file = file
         self.problems = problems
 
-    def add(self, key: str, message: str, value: object = None,
-            allowed: str | None = None, hint: str | None = None) -> None:
+    def add(
+        self,
+        key: str,
+        message: str,
+        value: object = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         """Record a problem at ``key`` of this file."""
         self.problems.add(self.file, key, message, value, allowed, hint)
 
@@ -64,20 +78,29 @@ class Reader:
         value = parent.get(name)
         if isinstance(value, dict):
             return value
-        self.add(key, "a table is needed here" if value is not None else "missing table",
-                 value if value is not None else None, allowed=f"a [{key}] table")
+        self.add(
+            key,
+            "a table is needed here" if value is not None else "missing table",
+            value if value is not None else None,
+            allowed=f"a [{key}] table",
+        )
         return None
 
-    def check_keys(self, table: dict[str, Any], key: str, allowed: Iterable[str],
-                   required: Iterable[str] = ()) -> bool:
+    def check_keys(
+        self, table: dict[str, Any], key: str, allowed: Iterable[str], required: Iterable[str] = ()
+    ) -> bool:
         """Record unknown and missing keys; return whether all is well."""
         allowed = list(allowed)
         ok = True
         for name in table:
             if name not in allowed:
                 ok = False
-                self.add(_join(key, name), "unknown key", allowed=listing(allowed),
-                         hint=did_you_mean(name, allowed))
+                self.add(
+                    _join(key, name),
+                    "unknown key",
+                    allowed=listing(allowed),
+                    hint=did_you_mean(name, allowed),
+                )
         for name in required:
             if name not in table:
                 ok = False
@@ -93,8 +116,14 @@ class Reader:
             self.add(_join(key, name), str(exc), value)
             return None
 
-    def string(self, table: dict[str, Any], name: str, key: str, required: bool = False,
-               max_length: int = 10_000) -> str | None:
+    def string(
+        self,
+        table: dict[str, Any],
+        name: str,
+        key: str,
+        required: bool = False,
+        max_length: int = 10_000,
+    ) -> str | None:
         """A non-empty string, or ``None`` when absent and not required."""
         value = table.get(name)
         if value is None:
@@ -105,13 +134,23 @@ class Reader:
             self.add(_join(key, name), "a non-empty text is needed here", value)
             return None
         if len(value) > max_length:
-            self.add(_join(key, name), f"text too long ({len(value):,} characters)",
-                     value[:40] + "...", allowed=f"at most {max_length:,} characters")
+            self.add(
+                _join(key, name),
+                f"text too long ({len(value):,} characters)",
+                value[:40] + "...",
+                allowed=f"at most {max_length:,} characters",
+            )
             return None
         return value
 
-    def date(self, table: dict[str, Any], name: str, key: str, partial: bool = False,
-             not_after: dt.date | None = None) -> dt.date | None:
+    def date(
+        self,
+        table: dict[str, Any],
+        name: str,
+        key: str,
+        partial: bool = False,
+        not_after: dt.date | None = None,
+    ) -> dt.date | None:
         """A calendar date: a TOML date or ISO text (``2024-12-26``; with ``partial``,
         also ``2024-12`` or ``2024``, read as the first day of that period)."""
         value = table.get(name)
@@ -133,8 +172,12 @@ class Reader:
             self.add(_join(key, name), "not a valid date", value, allowed=allowed)
             return None
         if not_after is not None and parsed > not_after:
-            self.add(_join(key, name), "the date is in the future", value,
-                     allowed=f"a date on or before {not_after.isoformat()}")
+            self.add(
+                _join(key, name),
+                "the date is in the future",
+                value,
+                allowed=f"a date on or before {not_after.isoformat()}",
+            )
             return None
         return parsed
 

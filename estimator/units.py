@@ -73,7 +73,7 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
-class UnitProblem(ValueError):
+class UnitError(ValueError):
     """A unit that cannot be read or converted; the message says why."""
 
 
@@ -96,7 +96,7 @@ def parse_number(value: Any) -> float:
         match = _NUMBER_WITH_SUFFIX.match(value)
         if not match:
             raise ValueError(
-                "a number is needed here (e.g. 2500, 2.5e3, \"2.5k\", \"1.6B\", \"3 million\")"
+                'a number is needed here (e.g. 2500, 2.5e3, "2.5k", "1.6B", "3 million")'
             )
         mantissa, suffix = match.groups()
         number = float(mantissa.replace(",", "").replace("_", ""))
@@ -123,11 +123,11 @@ def normalise_unit_text(text: str) -> str:
 def _parse(text: str) -> pint.Quantity:
     ureg = registry()
     if not isinstance(text, str) or not text.strip():
-        raise UnitProblem("a unit is needed here")
+        raise UnitError("a unit is needed here")
     try:
         quantity = ureg.parse_expression(normalise_unit_text(text))
     except Exception as exc:  # pint raises many kinds of parse errors
-        raise UnitProblem(f"unknown or malformed unit: {_pint_reason(exc)}") from None
+        raise UnitError(f"unknown or malformed unit: {_pint_reason(exc)}") from None
     if not hasattr(quantity, "dimensionality"):
         quantity = ureg.Quantity(float(quantity), "")
     return quantity
@@ -163,7 +163,7 @@ class Converter:
 
         Raises
         ------
-        UnitProblem
+        UnitError
             The unit is unknown, needs a rate the lab did not state, or measures
             something else than ``target``.
         """
@@ -176,8 +176,9 @@ class Converter:
             if not power:
                 continue
             if code not in self.rates:
-                raise UnitProblem(
-                    f"no exchange rate for {code}: state it in lab.toml under [currency.rates.{code}]"
+                raise UnitError(
+                    f"no exchange rate for {code}: state it in lab.toml "
+                    f"under [currency.rates.{code}]"
                 )
             ureg = registry()
             per_unit = ureg.Quantity(self.rates[code], f"{self.basis}/{code}")
@@ -185,7 +186,7 @@ class Converter:
         try:
             return float((stated / wanted).to("dimensionless").magnitude)
         except Exception:
-            raise UnitProblem(
+            raise UnitError(
                 f"'{unit}' does not measure the same thing as '{self.canonical(target)}'"
             ) from None
 
@@ -193,7 +194,7 @@ class Converter:
         """Currency codes other than the basis that appear in a unit."""
         try:
             stated = _parse(unit)
-        except UnitProblem:
+        except UnitError:
             return set()
         return {
             code
@@ -207,10 +208,10 @@ def exchange_rate(value: float, unit: str, code: str, basis: str) -> float:
 
     Raises
     ------
-    UnitProblem
+    UnitError
         When the unit is not a ratio of the two currencies.
     """
-    stated = _parse(unit) * value
+    stated: Any = _parse(unit) * value
     dims = dict(stated.dimensionality)
     code_dim, basis_dim = f"[currency_{code}]", f"[currency_{basis}]"
     if dims == {code_dim: 1, basis_dim: -1}:
@@ -218,4 +219,4 @@ def exchange_rate(value: float, unit: str, code: str, basis: str) -> float:
         return 1.0 / per_basis
     if dims == {basis_dim: 1, code_dim: -1}:
         return float(stated.to(f"{basis}/{code}").magnitude)
-    raise UnitProblem(f"an exchange rate needs a unit of '{code}/{basis}' or '{basis}/{code}'")
+    raise UnitError(f"an exchange rate needs a unit of '{code}/{basis}' or '{basis}/{code}'")
