@@ -103,6 +103,15 @@ def read_prior(
                 f"(e.g. {_example_units(slot.unit)})",
             )
     belief = _read_shape(reader, table, key, slot.domain, factor or 1.0, warnings, top=True)
+    if belief is not None and not _all_finite(belief.to_dict()):
+        stated = {k: table[k] for k in (*SHAPE_KEYS, *PARAM_KEYS) if k in table}
+        reader.add(
+            key,
+            "the value is out of range once converted to the canonical unit",
+            stated,
+            allowed=f"amounts that stay finite in {converter.canonical(slot.unit)!r}",
+        )
+        return None
     if len(reader.problems.items) > before or belief is None or source is None or unit is None:
         return None
     return Prior(slot.name, belief, describe(table, unit), unit, source, reader.file)
@@ -117,11 +126,26 @@ def _read_shape(
     warnings: list[str],
     top: bool,
 ) -> Distribution | None:
-    given = [k for k in SHAPE_KEYS if k in table and (top or k != "mixture")]
+    given: list[str] = [k for k in ("between", "value", "mixture") if k in table]
+    if "dist" in table and "between" not in table:
+        given.append("dist")
+    if not top and "mixture" in given:
+        reader.add(f"{key}.mixture", "a mixture component can't itself be a mixture")
+        return None
     if len(given) != 1:
         choices = SHAPE_KEYS if top else SHAPE_KEYS[:3]
         message = "no belief given" if not given else f"give only one of {', '.join(given)}"
         reader.add(key, message, allowed="exactly one of " + ", ".join(choices))
+        return None
+    stray = [k for k in ("level", *PARAM_KEYS) if k in table and k not in _extras(given[0], table)]
+    for name in stray:
+        reader.add(
+            f"{key}.{name}",
+            f"not used by a '{given[0]}' belief",
+            table[name],
+            allowed=", ".join(_extras(given[0], table)) or "no extra keys",
+        )
+    if stray:
         return None
     shape = given[0]
     if shape == "value":
@@ -131,6 +155,16 @@ def _read_shape(
     if shape == "dist":
         return _read_named(reader, table, key, domain, factor, warnings)
     return _read_mixture(reader, table, key, domain, factor, warnings)
+
+
+def _extras(shape: str, table: dict[str, Any]) -> tuple[str, ...]:
+    """Keys that refine a belief of the given shape."""
+    if shape == "between":
+        return ("level", "dist")
+    if shape == "dist":
+        name = table.get("dist")
+        return DISTRIBUTIONS[name][1] if name in DISTRIBUTIONS else PARAM_KEYS
+    return ()
 
 
 def _read_fixed(
@@ -248,14 +282,11 @@ def _read_named(
         )
         return None
     _cls, params = DISTRIBUTIONS[name]
-    extra = [p for p in PARAM_KEYS if p in table and p not in params]
-    for p in extra:
-        reader.add(f"{key}.{p}", f"not a parameter of {name}", table[p], allowed=", ".join(params))
     values = {p: reader.number(table, p, key) if p in table else None for p in params}
     missing = [p for p in params if p not in table]
     for p in missing:
         reader.add(f"{key}.{p}", f"missing parameter of {name}", allowed=", ".join(params))
-    if extra or any(v is None for v in values.values()):
+    if any(v is None for v in values.values()):
         return None
     v = {p: float(x) for p, x in values.items() if x is not None}
     problem = _parameter_problem(name, v)
@@ -346,6 +377,16 @@ def _read_mixture(
     if len(components) != len(parts):
         return None
     return Mixture(tuple(components), tuple(weights))
+
+
+def _all_finite(data: Any) -> bool:
+    if isinstance(data, dict):
+        return all(_all_finite(v) for v in data.values())
+    if isinstance(data, list):
+        return all(_all_finite(v) for v in data)
+    if isinstance(data, float):
+        return math.isfinite(data)
+    return True
 
 
 def _parameter_problem(name: str, v: dict[str, float]) -> str | None:
