@@ -163,8 +163,12 @@ def _extras(shape: str, table: dict[str, Any]) -> tuple[str, ...]:
         return ("level", "dist")
     if shape == "dist":
         name = table.get("dist")
-        return DISTRIBUTIONS[name][1] if name in DISTRIBUTIONS else PARAM_KEYS
+        return DISTRIBUTIONS[name][1] if isinstance(name, str) and _known_dist(name) else PARAM_KEYS
     return ()
+
+
+def _known_dist(name: object) -> bool:
+    return isinstance(name, str) and name in DISTRIBUTIONS
 
 
 def _read_fixed(
@@ -197,18 +201,18 @@ def _read_between(
             allowed='[low, high], e.g. [10000, 50000] or ["10k", "50k"]',
         )
         return None
-    low, high = (reader.number({"v": v}, "v", f"{key}.between") for v in raw)
+    low, high = (reader.value(v, f"{key}.between[{i}]") for i, v in enumerate(raw))
     level = elicit.DEFAULT_LEVEL
     if "level" in table:
         got = reader.number(table, "level", key)
         if got is None:
             return None
-        if not 0.0 < got < 1.0:
+        if not 0.5 <= got <= 0.999:
             reader.add(
                 f"{key}.level",
-                "a credibility level must lie strictly between 0 and 1",
+                "the interval's credibility level is out of range",
                 table["level"],
-                allowed="e.g. 0.9 for a 90% interval",
+                allowed="from 0.5 to 0.999, e.g. 0.9 for a 90% interval",
             )
             return None
         level = got
@@ -272,7 +276,7 @@ def _read_named(
     warnings: list[str],
 ) -> Distribution | None:
     name = table["dist"]
-    if name not in DISTRIBUTIONS:
+    if not _known_dist(name):
         reader.add(
             f"{key}.dist",
             "unknown distribution",

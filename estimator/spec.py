@@ -7,6 +7,7 @@ All problems in all files are collected and raised together as one
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
 #: Other files a lab folder may hold (notes for people).
 OTHER_FILES = ("README.md",)
 
+PLACEHOLDER_WINDOW = Window(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
 TYPE_META_KEYS = ("label", "groups", "note")
 RUN_META_KEYS = ("label", "accelerator", "note")
 
@@ -160,10 +162,9 @@ def load_lab(folder: str | Path) -> LabSpec:
     types = _read_types(fleet_reader, docs.get("fleet.toml", {}), "fleet.toml" in docs)
     runs_reader = Reader(f"{label}/runs.toml", problems)
     runs = _read_runs(runs_reader, docs.get("runs.toml", {}), types)
-    if window is None or not types or problems:
-        problems.raise_if_any()
-        raise SpecError([_problem(label, "the lab's structure could not be read")])
-    model = LabModel(tuple(types), tuple(runs), window)
+    # Beliefs are read even when the structure has problems, so that every problem in
+    # every file is reported at once; a placeholder window stands in for a broken one.
+    model = LabModel(tuple(types), tuple(runs), window or PLACEHOLDER_WINDOW)
 
     priors: dict[str, Prior] = {}
     readers = {
@@ -208,6 +209,8 @@ def load_lab(folder: str | Path) -> LabSpec:
             priors[name] = prior
     _check_unknown_inputs(docs, model, label, problems)
     problems.raise_if_any()
+    if window is None or not types:
+        raise SpecError([_problem(label, "the lab's window or fleet could not be read")])
 
     used = set().union(*(converter.used_currencies(p.unit) for p in priors.values()))
     for rate in rates:

@@ -107,6 +107,14 @@ class Reader:
                 self.add(_join(key, name), "missing required key")
         return ok
 
+    def value(self, value: Any, key: str) -> float | None:
+        """A finite number given directly (e.g. one element of a list) at ``key``."""
+        try:
+            return parse_number(value)
+        except ValueError as exc:
+            self.add(key, str(exc), value)
+            return None
+
     def number(self, table: dict[str, Any], name: str, key: str) -> float | None:
         """A finite number (TOML number or text such as ``"2.5M"``)."""
         value = table.get(name)
@@ -124,11 +132,12 @@ class Reader:
         required: bool = False,
         max_length: int = 10_000,
     ) -> str | None:
-        """A non-empty string, or ``None`` when absent and not required."""
+        """A string (non-empty when ``required``), or ``None`` when absent.
+
+        A missing key is not reported here: :meth:`check_keys` reports missing keys.
+        """
         value = table.get(name)
         if value is None:
-            if required:
-                self.add(_join(key, name), "missing required key", allowed="a text")
             return None
         if not isinstance(value, str) or (required and not value.strip()):
             self.add(_join(key, name), "a non-empty text is needed here", value)
