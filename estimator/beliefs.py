@@ -61,13 +61,16 @@ class Prior:
     defaulted: bool = False
 
 
-def read_source(reader: Reader, table: dict[str, Any], key: str, required: bool) -> Source | None:
-    """The ``source``/``url``/``date``/``note`` keys of a table."""
+def read_source(
+    reader: Reader, table: dict[str, Any], key: str, required: bool, with_date: bool = True
+) -> Source | None:
+    """The ``source``/``url``/``date``/``note`` keys of a table (``date`` only when
+    ``with_date``: the caller may read it itself)."""
     text = reader.string(table, "source", key, required=required)
     url = reader.string(table, "url", key)
     note = reader.string(table, "note", key)
     date = None
-    if "date" in table and reader.date(table, "date", key, partial=True) is not None:
+    if with_date and "date" in table and reader.date(table, "date", key, partial=True):
         date = date_text(table["date"])
     if text is None:
         return None

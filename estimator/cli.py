@@ -5,7 +5,6 @@ Heavy libraries are imported inside the commands, so ``estimator --help`` starts
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from estimator.spec import LabSpec
 
 EXIT_BAD_INPUT = 2
+EXIT_DIAGNOSTICS_FAILED = 3
 
 
 def main() -> None:
@@ -65,10 +65,18 @@ def validate(priors_dir: str) -> None:
 @cli.command()
 @click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
 @click.option(
+    "--method",
+    type=click.Choice(["auto", "nuts", "is"]),
+    default="auto",
+    show_default=True,
+    help="is: reweight prior draws (quick); nuts: sample with NUTS; "
+    "auto: the quick path when its diagnostics allow, NUTS otherwise.",
+)
+@click.option(
     "--draws",
-    type=click.IntRange(min=1000),
+    type=click.IntRange(min=1000, max=2**19),
     default=None,
-    help="Monte Carlo draws [default: 200,000].",
+    help="Prior Monte Carlo draws, also the quick path's proposal [default: 524,288].",
 )
 @click.option(
     "--seed",
@@ -83,16 +91,22 @@ def validate(priors_dir: str) -> None:
     default=None,
     help="Output folder [default: reports/<lab>].",
 )
-def run(priors_dir: str, draws: int | None, seed: int, out: Path | None) -> None:
-    """Estimate a lab's spend and write summary.json."""
-    from estimator.atomic import atomic_write_text
-    from estimator.forward import estimate_prior
-    from estimator.simulate import DEFAULT_DRAWS
-    from estimator.terminal import print_quantities
+def run(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | None) -> None:
+    """Estimate a lab's spend; write summary.json and posterior.nc.
+
+    Exits with 3 when the sampler diagnostics fail (no headline interval is published).
+    """
+    from estimator.posterior import POSTERIOR_DRAWS, estimate
+    from estimator.storage import write_posterior
+    from estimator.summary_json import write_summary
+    from estimator.terminal import print_estimate
 
     spec = _load(priors_dir)
-    result = estimate_prior(spec, draws or DEFAULT_DRAWS, seed)
+    result = estimate(spec, method, draws or POSTERIOR_DRAWS, seed)  # type: ignore[arg-type]
     folder = out if out is not None else Path("reports") / Path(priors_dir).resolve().name
-    path = atomic_write_text(folder / "summary.json", json.dumps(result.to_dict(), indent=2) + "\n")
-    print_quantities(result)
-    click.echo(f"wrote {path}")
+    summary = write_summary(result, folder / "summary.json")
+    posterior = write_posterior(result, folder / "posterior.nc")
+    print_estimate(result)
+    click.echo(f"wrote {summary} and {posterior}")
+    if not result.diagnostics.passed:
+        sys.exit(EXIT_DIAGNOSTICS_FAILED)

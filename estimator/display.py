@@ -58,3 +58,10 @@ def number(value: float, unit: str, digits: int = 3) -> str:
 def unit_label(unit: str) -> str:
     """A canonical unit as shown in tables (``GPU*hour`` -> ``GPU·h``)."""
     return unit.replace("*hour", "·h").replace("*", "·").replace("fraction", "share")
+
+
+def bare(value: float, unit: str, digits: int = 3) -> str:
+    """A value without currency symbol or unit, for compact intervals: ``1.23B``, ``42%``."""
+    if unit == "fraction":
+        return f"{value:.{max(digits - 2, 0)}%}"
+    return compact(value, digits)

@@ -26,6 +26,8 @@ Domain = Literal["positive", "share"]
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 HOURS_PER_YEAR = 8766.0  # 365.25 days
 RESERVED_FLEET_NAMES = frozenset({"all"})
+#: The quantity a report leads with.
+HEADLINE = "spend.total"
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,10 @@ class LabModel:
             q(f"fleet.{t.name}.gpu_spend", "USD", f"{t.name}: count x unit price")
             for t in self.types
         ]
+        out += [
+            q(f"fleet.{t.name}.capex", "USD", f"{t.name}: servers and network for these chips")
+            for t in self.types
+        ]
         for group, members in sorted(self.groups.items()):
             out.append(
                 q(
@@ -234,6 +240,7 @@ class LabModel:
                 )
             )
             out.append(q(f"fleet.{group}.gpu_spend", "USD", f"Chip spend of group {group}"))
+            out.append(q(f"fleet.{group}.capex", "USD", f"Servers and network of group {group}"))
         out += [
             q("fleet.all.count", "GPU", "All accelerators in the fleet"),
             q("gpu_spend", "USD", "Chips alone: sum of count x unit price, whole fleet"),
@@ -331,11 +338,15 @@ class LabModel:
             * v[f"fleet.{t.name}.in_service"]
             for t in self.types
         }
+        # Servers and network per unit of chip spend (whole fleet).
+        hardware_per_chip = v["server.overhead"] / (1.0 - v["network.share"])
         for t in self.types:
             out[f"fleet.{t.name}.gpu_spend"] = spend[t.name]
+            out[f"fleet.{t.name}.capex"] = spend[t.name] * hardware_per_chip
         for group, members in sorted(self.groups.items()):
             out[f"fleet.{group}.count"] = _total(v[f"fleet.{m}.count"] for m in members)
             out[f"fleet.{group}.gpu_spend"] = _total(spend[m] for m in members)
+            out[f"fleet.{group}.capex"] = out[f"fleet.{group}.gpu_spend"] * hardware_per_chip
         out["fleet.all.count"] = _total(v[f"fleet.{t.name}.count"] for t in self.types)
 
         share = v["share.attributable"]
@@ -355,7 +366,7 @@ class LabModel:
         )
 
         # Hardware is maintained and depreciates only while in service.
-        per_chip = v["server.overhead"] / (1.0 - v["network.share"]) * share
+        per_chip = hardware_per_chip * share
         in_service = {t.name: v[f"fleet.{t.name}.in_service"] for t in self.types}
         in_service_capex = _total(spend[t] * per_chip * in_service[t] for t in spend)
         amortized_capex = _total(

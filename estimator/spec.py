@@ -16,6 +16,7 @@ from typing import Any
 
 from estimator import structure
 from estimator.beliefs import Prior, Source, read_prior
+from estimator.claims import Claim, counted_evidence, read_claims
 from estimator.distributions import Fixed
 from estimator.errors import Problem, Problems, SpecError, did_you_mean, listing
 from estimator.model import (
@@ -43,8 +44,9 @@ PRIORS_FILES: dict[str, tuple[str, ...]] = {
     "runs.toml": ("runs",),
 }
 REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
-#: Other files a lab folder may hold (notes for people).
-OTHER_FILES = ("README.md",)
+#: Other files a lab folder may hold: the claims ledger, and notes for people.
+CLAIMS_FILE = "claims.toml"
+OTHER_FILES = (CLAIMS_FILE, "README.md")
 
 PLACEHOLDER_WINDOW = Window(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
 
@@ -64,6 +66,19 @@ class LabSpec:
     window_source: Source | None
     files: dict[str, bytes] = field(repr=False)
     warnings: tuple[str, ...] = ()
+    claims: tuple[Claim, ...] = ()
+
+    @property
+    def evidence(self) -> tuple[Claim, ...]:
+        """Claims that condition the posterior (each original counted once)."""
+        return counted_evidence(self.claims)
+
+    def claim(self, claim_id: str) -> Claim:
+        """A claim by id."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(f"no claim {claim_id!r}; ids: {', '.join(c.id for c in self.claims)}")
 
     @property
     def inputs_sha256(self) -> str:
@@ -191,11 +206,19 @@ def load_lab(folder: str | Path) -> LabSpec:
         if prior is not None:
             priors[name] = prior
     _check_unknown_inputs(docs, model, label, problems)
+    claims: tuple[Claim, ...] = ()
+    if CLAIMS_FILE in entries:
+        read = read_toml(path / CLAIMS_FILE, f"{label}/{CLAIMS_FILE}", problems)
+        if read is not None:
+            doc, files[CLAIMS_FILE] = read
+            claims_reader = Reader(f"{label}/{CLAIMS_FILE}", problems)
+            claims = read_claims(claims_reader, doc, model, converter, dt.date.today())
     problems.raise_if_any()
     if window is None or not types:
         raise SpecError([_problem(label, "the lab's window or fleet could not be read")])
 
-    used = set().union(*(converter.used_currencies(p.unit) for p in priors.values()))
+    units = [p.unit for p in priors.values()] + [c.unit for c in claims]
+    used = set().union(*(converter.used_currencies(u) for u in units))
     for rate in rates:
         if rate.code not in used:
             warnings.append(
@@ -214,6 +237,7 @@ def load_lab(folder: str | Path) -> LabSpec:
         window_source,
         files,
         tuple(warnings),
+        claims,
     )
 
 

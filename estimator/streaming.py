@@ -16,36 +16,13 @@ import numpy as np
 
 from estimator.simulate import chunk_sizes, evaluate_chunk
 from estimator.spec import LabSpec
-from estimator.summaries import Summary, from_order_statistics, needed_ranks
-
-BINS = 2048
-
-
-class _Binning:
-    """A monotone map from values to bins: equal-width bins of ``sign(x) log1p(|x| / s)``
-    over the first chunk's range, plus one bin below and one above. Constant time per
-    value, unlike a search over quantile edges."""
-
-    def __init__(self, first: np.ndarray):
-        self.scale = max(float(np.median(np.abs(first))), np.finfo(float).tiny)
-        t = self._transform(first)
-        low, high = float(t.min()), float(t.max())
-        pad = 0.05 * (high - low) + 1e-12
-        self.low, self.width = low - pad, (high - low + 2 * pad) / BINS
-
-    def _transform(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.sign(x) * np.log1p(np.abs(x) / self.scale))
-
-    def index(self, x: np.ndarray) -> np.ndarray:
-        """Bin of each value: 0 below the range, ``BINS + 1`` above it."""
-        position = np.floor((self._transform(x) - self.low) / self.width) + 1
-        return np.clip(position, 0, BINS + 1).astype(np.int64)
+from estimator.summaries import Binning, Summary, from_order_statistics, needed_ranks
 
 
 class _Pass1:
     def __init__(self, first: np.ndarray):
-        self.binning = _Binning(first)
-        self.counts = np.zeros(BINS + 2, dtype=np.int64)
+        self.binning = Binning(first)
+        self.counts = np.zeros(self.binning.bins + 2, dtype=np.int64)
         self.shift = float(np.mean(first))
         self.total = 0.0
         self.total_sq = 0.0
@@ -65,7 +42,7 @@ class _Pass1:
 
 
 class _Pass2:
-    def __init__(self, binning: _Binning, bins: set[int]):
+    def __init__(self, binning: Binning, bins: set[int]):
         self.binning = binning
         self.bins = np.array(sorted(bins))
         self.values: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {

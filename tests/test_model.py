@@ -69,6 +69,8 @@ def test_hand_worked_case() -> None:
         "fleet.g.count": 1500,
         "fleet.g.gpu_spend": gpu,
         "fleet.all.count": 1500,
+        "fleet.x.capex": 1000 * 30_000 * 1.5 / 0.8,
+        "fleet.g.capex": hardware,
         "capex.servers": servers,
         "capex.network": hardware - servers,
         "capex.hardware": hardware,

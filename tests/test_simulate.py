@@ -10,10 +10,10 @@ import pytest
 from scipy import stats
 
 from estimator.distributions import LogNormal
-from estimator.forward import estimate_prior
 from estimator.simulate import (
     DEFAULT_DRAWS,
     evaluate_chunk,
+    forward_summaries,
     simulate,
     summarize_draws,
 )
@@ -112,8 +112,7 @@ def test_quantile_mcse_matches_the_spread_across_seeds() -> None:
 def test_default_draws_bring_the_headline_mc_error_under_one_percent(
     deepseek: LabSpec,
 ) -> None:
-    result = estimate_prior(deepseek, DEFAULT_DRAWS, seed=0)
-    total = result.summaries["spend.total"]
+    total = forward_summaries(deepseek, DEFAULT_DRAWS, seed=0)["spend.total"]
     assert total.relative_mcse(0.05) < 0.01
     assert total.relative_mcse(0.95) < 0.01
 

@@ -1,0 +1,419 @@
+"""The claims ledger: public statements about named quantities, read from ``claims.toml``.
+
+A claim is what someone said (a point, a bound or a range, with its unit), who said it
+and when, how far to trust it (a credibility class that sets default noise and
+reliability), and whether it conditions the posterior (``evidence``) or is only compared
+with it (``check``). Claims that relay another name it in ``repeats``; a chain of relays
+counts once, as its original.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from estimator.beliefs import Source, read_source
+from estimator.errors import did_you_mean, listing
+from estimator.model import LabModel
+from estimator.tomlread import Reader, date_text
+from estimator.units import Converter, UnitError
+
+Kind = Literal["point", "lower_bound", "upper_bound", "range"]
+Use = Literal["evidence", "check"]
+KINDS: tuple[str, ...] = ("point", "lower_bound", "upper_bound", "range")
+USES: tuple[str, ...] = ("evidence", "check")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+WRONG_CLAIM_SIGMA = 2.302585092994046  # ln(10): a wrong claim is off by ~10x
+MAX_NOISE = 3.0
+
+
+@dataclass(frozen=True)
+class Credibility:
+    """Defaults a class of source brings: log-scale noise and prior reliability."""
+
+    noise: float
+    reliability: float
+    meaning: str
+
+
+#: Credibility classes, most to least trusted.
+CREDIBILITY: dict[str, Credibility] = {
+    "first_hand": Credibility(0.05, 0.95, "the party itself, in its own publication"),
+    "first_hand_reported": Credibility(
+        0.10, 0.90, "the party itself, as reported by others (interviews, job posts)"
+    ),
+    "analyst_estimate": Credibility(0.30, 0.80, "a named analyst's estimate, method partly shown"),
+    "anonymous_press": Credibility(0.35, 0.70, "press citing unnamed sources"),
+    "hearsay": Credibility(0.50, 0.40, "an assertion without evidence or a popular reading"),
+}
+
+CLAIM_KEYS = (
+    "id",
+    "source",
+    "date",
+    "url",
+    "note",
+    "quantity",
+    "kind",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "period",
+    "credibility",
+    "noise",
+    "reliability",
+    "use",
+    "repeats",
+)
+REQUIRED_KEYS = ("id", "source", "date", "quantity", "kind", "unit", "credibility", "use")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One public statement about one named quantity, in canonical units."""
+
+    id: str
+    quantity: str
+    kind: Kind
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    stated: str
+    credibility: str
+    noise: float
+    reliability: float
+    use: Use
+    source: Source
+    date: dt.date
+    repeats: str | None = None
+    period: str | None = None
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The claim's lower and upper ends (``None`` where open); a point is both."""
+        if self.kind == "point":
+            return self.value, self.value
+        if self.kind == "lower_bound":
+            return self.value, None
+        if self.kind == "upper_bound":
+            return None, self.value
+        return self.low, self.high
+
+    def to_dict(self) -> dict[str, Any]:
+        """The claim as it appears in ``summary.json``."""
+        return {
+            "id": self.id,
+            "quantity": self.quantity,
+            "kind": self.kind,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "stated": self.stated,
+            "credibility": self.credibility,
+            "noise": self.noise,
+            "prior_reliability": self.reliability,
+            "use": self.use,
+            "repeats": self.repeats,
+            "source": self.source.to_dict(),
+        }
+
+
+def origin(claim: Claim, by_id: dict[str, Claim]) -> str:
+    """The id of the original statement a claim relays (itself when it relays none)."""
+    seen = {claim.id}
+    while claim.repeats is not None and claim.repeats in by_id:
+        claim = by_id[claim.repeats]
+        if claim.id in seen:
+            break
+        seen.add(claim.id)
+    return claim.id
+
+
+def counted_evidence(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
+    """Claims that condition the posterior: evidence that relays no other claim.
+
+    A relay (``repeats``) never adds evidence of its own: the original is counted once.
+    """
+    return tuple(c for c in claims if c.use == "evidence" and c.repeats is None)
+
+
+def read_claims(
+    reader: Reader, doc: dict[str, Any], model: LabModel, converter: Converter, today: dt.date
+) -> tuple[Claim, ...]:
+    """Read and validate every claim of a ``claims.toml`` document.
+
+    Records every problem on ``reader``; returns the claims that were valid.
+    """
+    reader.check_keys(doc, "", ("claims",))
+    entries = doc.get("claims", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        reader.add("claims", "claims are a list of [[claims]] tables", type(entries).__name__)
+        return ()
+    claims: list[Claim] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        key = f"claims[{index}]"
+        claim_id = entry.get("id")
+        if isinstance(claim_id, str):
+            key = f"claims[{index}] ({claim_id})"
+            if claim_id in seen:
+                reader.add(
+                    f"{key}.id",
+                    f"duplicate claim id (also claims[{seen[claim_id]}])",
+                    claim_id,
+                    allowed="a unique id per claim",
+                )
+            seen.setdefault(claim_id, index)
+        claim = _read_claim(reader, entry, key, model, converter, today)
+        if claim is not None:
+            claims.append(claim)
+    _check_repeats(reader, entries, claims)
+    return tuple(claims)
+
+
+def _read_claim(
+    reader: Reader,
+    entry: dict[str, Any],
+    key: str,
+    model: LabModel,
+    converter: Converter,
+    today: dt.date,
+) -> Claim | None:
+    before = len(reader.problems.items)
+    reader.check_keys(entry, key, CLAIM_KEYS, required=REQUIRED_KEYS)
+    claim_id = reader.string(entry, "id", key, required=True, max_length=200)
+    if claim_id is not None and not ID_PATTERN.match(claim_id):
+        reader.add(
+            f"{key}.id",
+            "invalid claim id",
+            claim_id,
+            allowed="letters, digits, '_', '-' and '.', starting with a letter or digit",
+        )
+    source = read_source(reader, entry, key, required=True, with_date=False)
+    date = (
+        reader.date(entry, "date", key, partial=True, not_after=today) if "date" in entry else None
+    )
+    if source is not None:
+        source = Source(source.text, source.url, date_text(entry.get("date")), source.note)
+    quantity = _read_choice(reader, entry, "quantity", key, list(model.quantities), "quantity")
+    kind = _read_choice(reader, entry, "kind", key, KINDS, "kind")
+    use = _read_choice(reader, entry, "use", key, USES, "use")
+    credibility = _read_choice(reader, entry, "credibility", key, list(CREDIBILITY), "class")
+    defaults = CREDIBILITY.get(credibility or "", CREDIBILITY["hearsay"])
+    noise = _read_bounded(reader, entry, "noise", key, defaults.noise, 0.0, MAX_NOISE, "(0, 3]")
+    reliability = _read_bounded(
+        reader, entry, "reliability", key, defaults.reliability, 0.0, 1.0, "(0, 1]"
+    )
+    unit = reader.string(entry, "unit", key)
+    period = reader.string(entry, "period", key)
+    factor = None
+    if unit is not None and quantity is not None:
+        factor = _conversion(reader, unit, period, key, model, quantity, converter)
+    values = _read_values(reader, entry, key, kind, factor, model, quantity)
+    repeats = entry.get("repeats")
+    if repeats is not None and not isinstance(repeats, str):
+        reader.add(f"{key}.repeats", "the id of the claim this one relays is needed", repeats)
+    if (
+        len(reader.problems.items) > before
+        or values is None
+        or claim_id is None
+        or source is None
+        or date is None
+        or quantity is None
+        or kind is None
+        or use is None
+        or credibility is None
+        or unit is None
+    ):
+        return None
+    value, low, high = values
+    return Claim(
+        id=claim_id,
+        quantity=quantity,
+        kind=kind,  # type: ignore[arg-type]
+        value=value,
+        low=low,
+        high=high,
+        unit=unit,
+        stated=_stated(entry, unit, period),
+        credibility=credibility,
+        noise=noise,
+        reliability=reliability,
+        use=use,  # type: ignore[arg-type]
+        source=source,
+        date=date,
+        repeats=repeats,
+        period=period,
+    )
+
+
+def _read_choice(
+    reader: Reader, entry: dict[str, Any], name: str, key: str, choices: Any, what: str
+) -> str | None:
+    value = entry.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        reader.add(
+            f"{key}.{name}",
+            f"unknown {what}",
+            value,
+            allowed=listing(choices, limit=80),
+            hint=did_you_mean(str(value), choices),
+        )
+        return None
+    return value
+
+
+def _read_bounded(
+    reader: Reader,
+    entry: dict[str, Any],
+    name: str,
+    key: str,
+    default: float,
+    low: float,
+    high: float,
+    allowed: str,
+) -> float:
+    if name not in entry:
+        return default
+    value = reader.number(entry, name, key)
+    if value is None:
+        return default
+    if not low < value <= high:
+        reader.add(f"{key}.{name}", f"{name} out of range", entry[name], allowed=allowed)
+        return default
+    return value
+
+
+def _conversion(
+    reader: Reader,
+    unit: str,
+    period: str | None,
+    key: str,
+    model: LabModel,
+    quantity: str,
+    converter: Converter,
+) -> float | None:
+    target = model.quantity(quantity).unit
+    stated = unit
+    if period is not None:
+        if "/year" not in target:
+            reader.add(
+                f"{key}.period",
+                f"{quantity} is not a rate per period, so a claim about it can't name one",
+                period,
+                allowed="a period only for quantities per year, e.g. opex.per_year",
+            )
+            return None
+        try:
+            years = converter.factor(period, "year")
+        except UnitError as exc:
+            reader.add(f"{key}.period", str(exc), period, allowed="a duration, e.g. '4 years'")
+            return None
+        if years <= 0:
+            reader.add(f"{key}.period", "the period must be positive", period)
+            return None
+        stated = f"({unit})/({period})"
+    try:
+        return converter.factor(stated, target)
+    except UnitError as exc:
+        allowed = f"a unit of {converter.canonical(target)!r}"
+        if "/year" in target and period is None:
+            allowed += ", or a total with period = '<n> years'"
+        reader.add(f"{key}.unit", str(exc), unit, allowed=allowed)
+        return None
+
+
+def _read_values(
+    reader: Reader,
+    entry: dict[str, Any],
+    key: str,
+    kind: str | None,
+    factor: float | None,
+    model: LabModel,
+    quantity: str | None,
+) -> tuple[float | None, float | None, float | None] | None:
+    if kind is None:
+        return None
+    wanted = ("low", "high") if kind == "range" else ("value",)
+    unwanted = ("value",) if kind == "range" else ("low", "high")
+    for name in unwanted:
+        if name in entry:
+            reader.add(
+                f"{key}.{name}",
+                f"not used by a {kind} claim",
+                entry[name],
+                allowed=" and ".join(wanted),
+            )
+    numbers = {}
+    for name in wanted:
+        if name not in entry:
+            reader.add(f"{key}.{name}", f"a {kind} claim needs {name}")
+            continue
+        number = reader.number(entry, name, key)
+        if number is not None:
+            numbers[name] = number
+    if len(numbers) != len(wanted) or factor is None or quantity is None:
+        return None
+    converted = {n: v * factor for n, v in numbers.items()}
+    share = model.quantity(quantity).domain == "share"
+    for name, v in converted.items():
+        if not (math.isfinite(v) and v > 0 and (v <= 1 or not share)):
+            reader.add(
+                f"{key}.{name}",
+                f"impossible value for {quantity}",
+                entry[name],
+                allowed="a share in (0, 1]" if share else "a positive amount",
+            )
+            return None
+    if kind == "range":
+        if converted["low"] >= converted["high"]:
+            reader.add(
+                f"{key}.low",
+                "the range's low end must be below its high end",
+                [entry["low"], entry["high"]],
+                allowed="low < high",
+            )
+            return None
+        return None, converted["low"], converted["high"]
+    return converted["value"], None, None
+
+
+def _check_repeats(reader: Reader, entries: list[dict[str, Any]], claims: list[Claim]) -> None:
+    ids = {e.get("id") for e in entries if isinstance(e.get("id"), str)}
+    by_id = {c.id: c for c in claims}
+    for index, entry in enumerate(entries):
+        target = entry.get("repeats")
+        if not isinstance(target, str):
+            continue
+        key = f"claims[{index}] ({entry.get('id')}).repeats"
+        if target == entry.get("id"):
+            reader.add(key, "a claim can't relay itself", target)
+        elif target not in ids:
+            reader.add(
+                key,
+                "no claim with this id",
+                target,
+                allowed="the id of another claim",
+                hint=did_you_mean(target, [i for i in ids if isinstance(i, str)]),
+            )
+        elif entry.get("id") in by_id and origin(by_id[entry["id"]], by_id) == entry.get("id"):
+            reader.add(key, "claims relay each other in a circle", target)
+
+
+def _stated(entry: dict[str, Any], unit: str, period: str | None) -> str:
+    def show(x: Any) -> str:
+        return x if isinstance(x, str) else f"{x:,.6g}"
+
+    suffix = f" {unit}" + (f" over {period}" if period else "")
+    kind = entry.get("kind")
+    if kind == "range":
+        return f"between {show(entry.get('low'))} and {show(entry.get('high'))}{suffix}"
+    prefix = {"lower_bound": "at least ", "upper_bound": "at most ", "point": "about "}
+    return f"{prefix.get(str(kind), '')}{show(entry.get('value'))}{suffix}"

@@ -1,0 +1,95 @@
+"""The quick path to the posterior: reweight prior Monte Carlo draws by the claims'
+likelihoods, with Pareto-smoothed importance sampling (ArviZ's implementation).
+
+The prior is the proposal, so the raw log importance ratio of a draw is the sum of the
+evidence claims' log-likelihoods there. ``arviz_stats``' ``psislw`` is written for
+leave-one-out and smooths the weights of *minus* its input, so it is given minus the
+log ratios. Pareto k-hat says whether the weights can be trusted (<= 0.7).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp
+
+from estimator.claims import Claim
+from estimator.likelihood import claim_loglik, reliable_probability
+from estimator.simulate import Draws
+from estimator.summaries import Summary, summarize_weighted
+
+KHAT_LIMIT = 0.7
+
+
+@dataclass(frozen=True)
+class Reweighting:
+    """Normalised, smoothed log weights of a set of draws, and their diagnostics."""
+
+    log_weights: np.ndarray = field(repr=False)
+    khat: float
+    ess: float
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.exp(self.log_weights)
+
+
+def claim_logliks(draws: Draws, claims: tuple[Claim, ...]) -> np.ndarray:
+    """Log-likelihood of each claim at each draw, shape ``(len(claims), draws)``."""
+    out = np.empty((len(claims), draws.draws))
+    for row, claim in enumerate(claims):
+        out[row] = claim_loglik(claim, draws[claim.quantity])
+    return out
+
+
+def reweight(log_ratios: np.ndarray) -> Reweighting:
+    """Pareto-smooth raw log importance ratios into normalised log weights.
+
+    With no claims (all ratios zero) the weights are uniform and k-hat is minus infinity.
+    """
+    from arviz_stats.base import array_stats
+
+    log_ratios = np.asarray(log_ratios, dtype=float)
+    if not np.all(np.isfinite(log_ratios)):
+        raise ValueError("log importance ratios must be finite")
+    if np.ptp(log_ratios) == 0:
+        n = len(log_ratios)
+        return Reweighting(np.full(n, -math.log(n)), -math.inf, float(n))
+    smoothed, khat = array_stats.psislw(-log_ratios, r_eff=1.0)
+    smoothed = np.asarray(smoothed, dtype=float)
+    smoothed -= logsumexp(smoothed)
+    ess = float(1.0 / np.sum(np.exp(2.0 * smoothed)))
+    return Reweighting(smoothed, float(khat), ess)
+
+
+def weighted_summaries(
+    draws: Draws, reweighting: Reweighting, units: dict[str, str]
+) -> dict[str, Summary]:
+    """Posterior summaries of every quantity from reweighted prior draws."""
+    weights = reweighting.weights
+    return {
+        name: summarize_weighted(name, unit, draws[name], weights) for name, unit in units.items()
+    }
+
+
+def posterior_reliability(
+    draws: Draws, reweighting: Reweighting, claims: tuple[Claim, ...]
+) -> dict[str, float]:
+    """Each claim's posterior probability of being reliable (weighted mean over draws)."""
+    weights = reweighting.weights
+    return {
+        c.id: float(np.sum(weights * reliable_probability(c, draws[c.quantity]))) for c in claims
+    }
+
+
+def resample_indices(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Draw indices in proportion to normalised weights (systematic resampling), for
+    storing a plain sample of the posterior."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
+    positions = (rng.random() + np.arange(size)) / size
+    cumulative = np.cumsum(weights)
+    cumulative[-1] = 1.0
+    order = np.searchsorted(cumulative, positions, side="left")
+    return np.asarray(rng.permutation(order))

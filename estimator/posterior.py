@@ -1,0 +1,216 @@
+"""The posterior of every named quantity given the claims, by the quick path (importance
+reweighting of the prior draws) or by NUTS, with the diagnostics that decide whether a
+headline interval may be published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from estimator import importance, nuts
+from estimator.claims import Claim
+from estimator.likelihood import reliable_probability
+from estimator.model import HEADLINE
+from estimator.provenance import stamp
+from estimator.simulate import CHUNK_SIZE, Draws, simulate, summarize_draws
+from estimator.spec import LabSpec
+from estimator.summaries import Summary
+
+Method = Literal["auto", "nuts", "is"]
+METHODS: tuple[str, ...] = ("auto", "nuts", "is")
+POSTERIOR_DRAWS = 2**19
+AUTO_MIN_ESS = 2000
+IS_MIN_ESS = nuts.ESS_LIMIT
+STORED_DRAWS = 4000
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Whether the posterior may be published, and why not."""
+
+    method: str
+    passed: bool
+    reasons: tuple[str, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "passed": self.passed,
+            "reasons": list(self.reasons),
+            "note": self.note,
+            **self.details,
+        }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Prior and posterior of every named quantity of a lab, with diagnostics."""
+
+    spec: LabSpec = field(repr=False)
+    prior: dict[str, Summary] = field(repr=False)
+    posterior: dict[str, Summary] = field(repr=False)
+    reliability: dict[str, float] = field(repr=False)
+    diagnostics: Diagnostics
+    seed: int
+    draws: int
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    prior_draws: Draws | None = field(default=None, repr=False)
+    weights: np.ndarray | None = field(default=None, repr=False)
+    trace: Any = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        head = self.posterior[HEADLINE]
+        low, high = head.ci90
+        state = "passed" if self.diagnostics.passed else "FAILED"
+        return (
+            f"Estimate(lab={self.spec.name!r}, method={self.diagnostics.method!r}, "
+            f"diagnostics {state}, {HEADLINE}: median {head.median:.4g}, "
+            f"90% [{low:.4g}, {high:.4g}] {head.unit})"
+        )
+
+    @property
+    def headline(self) -> Summary | None:
+        """The posterior of ``spend.total``, or ``None`` when diagnostics failed."""
+        return self.posterior[HEADLINE] if self.diagnostics.passed else None
+
+    def provenance(self) -> dict[str, Any]:
+        return stamp(
+            self.spec.inputs_sha256,
+            self.seed,
+            self.draws,
+            chunk_size=CHUNK_SIZE,
+            method=self.diagnostics.method,
+            **self.settings,
+        )
+
+
+def estimate(
+    spec: LabSpec, method: Method = "auto", draws: int = POSTERIOR_DRAWS, seed: int = 0
+) -> Estimate:
+    """Prior and posterior of every quantity of ``spec``.
+
+    Parameters
+    ----------
+    spec : LabSpec
+        The lab, with its claims.
+    method : {"auto", "nuts", "is"}
+        ``is``: reweight the prior draws (Pareto-smoothed importance sampling). ``nuts``:
+        sample the PyMC model. ``auto``: the quick path when its k-hat is at most 0.7 and
+        its effective sample size at least :data:`AUTO_MIN_ESS`, NUTS otherwise.
+    draws : int
+        Prior Monte Carlo draws (also the proposal of the quick path).
+    seed : int
+        Seed of every random step.
+    """
+    prior_draws = simulate(spec, draws, seed)
+    prior = summarize_draws(spec, prior_draws)
+    evidence = spec.evidence
+    units = {n: spec.converter.canonical(q.unit) for n, q in spec.model.quantities.items()}
+    if not evidence:
+        diagnostics = _forward_diagnostics(prior)
+        return Estimate(
+            spec,
+            prior,
+            prior,
+            _reliability_under(spec.claims, prior_draws, None),
+            diagnostics,
+            seed,
+            draws,
+            {},
+            prior_draws,
+        )
+    reweighting = importance.reweight(importance.claim_logliks(prior_draws, evidence).sum(0))
+    quick_ok = reweighting.khat <= importance.KHAT_LIMIT and reweighting.ess >= AUTO_MIN_ESS
+    if method == "is" or (method == "auto" and quick_ok):
+        posterior = importance.weighted_summaries(prior_draws, reweighting, units)
+        note = "" if method == "is" else "quick path: k-hat and ESS allow it"
+        return Estimate(
+            spec,
+            prior,
+            posterior,
+            _reliability_under(spec.claims, prior_draws, reweighting.weights),
+            _importance_diagnostics(reweighting, posterior, note),
+            seed,
+            draws,
+            {"proposal_draws": draws},
+            prior_draws,
+            reweighting.weights,
+        )
+    note = ""
+    if method == "auto":
+        note = (
+            f"quick path not used (k-hat {reweighting.khat:.2f}, ESS "
+            f"{reweighting.ess:.0f} < {AUTO_MIN_ESS} or k-hat > {importance.KHAT_LIMIT})"
+        )
+    fit = nuts.sample(spec, evidence, seed)
+    posterior = {name: nuts.summarize_fit(fit, name, unit) for name, unit in units.items()}
+    reliability = {
+        c.id: float(np.mean(reliable_probability(c, fit.values(c.quantity)))) for c in spec.claims
+    }
+    reasons = tuple(fit.problems())
+    details = {
+        "divergences": fit.divergences,
+        "max_rhat": max(fit.rhat.values(), default=float("nan")),
+        "min_ess_bulk": min(fit.ess_bulk.values(), default=float("nan")),
+        "min_ess_tail": min(fit.ess_tail.values(), default=float("nan")),
+        **_headline_mcse(posterior),
+    }
+    diagnostics = Diagnostics("nuts", not reasons, reasons, details, note)
+    return Estimate(
+        spec,
+        prior,
+        posterior,
+        reliability,
+        diagnostics,
+        seed,
+        draws,
+        fit.settings.to_dict(),
+        prior_draws,
+        None,
+        fit.trace,
+    )
+
+
+def _reliability_under(
+    claims: tuple[Claim, ...], draws: Draws, weights: np.ndarray | None
+) -> dict[str, float]:
+    out = {}
+    for claim in claims:
+        p = reliable_probability(claim, draws[claim.quantity])
+        out[claim.id] = float(np.average(p, weights=weights))
+    return out
+
+
+def _headline_mcse(posterior: dict[str, Summary]) -> dict[str, float]:
+    head = posterior[HEADLINE]
+    return {
+        "headline_mcse_q05": head.quantile_mcse[0.05],
+        "headline_mcse_q95": head.quantile_mcse[0.95],
+    }
+
+
+def _importance_diagnostics(
+    reweighting: importance.Reweighting, posterior: dict[str, Summary], note: str
+) -> Diagnostics:
+    reasons = []
+    if reweighting.khat > importance.KHAT_LIMIT:
+        reasons.append(f"Pareto k-hat {reweighting.khat:.2f} > {importance.KHAT_LIMIT}")
+    if reweighting.ess < IS_MIN_ESS:
+        reasons.append(f"importance-sampling ESS {reweighting.ess:.0f} < {IS_MIN_ESS}")
+    details = {"khat": reweighting.khat, "ess": reweighting.ess, **_headline_mcse(posterior)}
+    return Diagnostics("is", not reasons, tuple(reasons), details, note)
+
+
+def _forward_diagnostics(prior: dict[str, Summary]) -> Diagnostics:
+    return Diagnostics(
+        "forward",
+        True,
+        (),
+        _headline_mcse(prior),
+        "no evidence claims: the posterior is the prior",
+    )

@@ -1,0 +1,100 @@
+"""The PyMC model of a lab: the spec's beliefs as PyMC variables, the same cost equations
+(:meth:`estimator.model.LabModel.evaluate` on PyTensor tensors) and the claims as
+likelihood terms. Built only when NUTS needs it.
+
+Claims enter as data: each evidence claim's term is multiplied by an entry of the
+``claim_active`` vector, so leaving claims out (verdicts, history) reuses one compiled
+model instead of compiling a new one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from estimator.claims import Claim
+from estimator.distributions import (
+    Beta,
+    Distribution,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Mixture,
+    Normal,
+    Triangular,
+    Uniform,
+)
+from estimator.likelihood import claim_loglik, pytensor_ops
+from estimator.spec import LabSpec
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+ACTIVE = "claim_active"
+
+
+class NutsUnsupportedError(ValueError):
+    """A belief NUTS can't sample (e.g. a mixture with a fixed component)."""
+
+
+def _dist(belief: Distribution) -> Any:
+    """An unregistered PyMC distribution for a belief."""
+    import pymc as pm
+
+    if isinstance(belief, LogNormal):
+        return pm.LogNormal.dist(mu=belief.mu, sigma=belief.sigma)
+    if isinstance(belief, Normal):
+        if belief.truncated:
+            return pm.TruncatedNormal.dist(
+                mu=belief.mu, sigma=belief.sigma, lower=belief.lower, upper=belief.upper
+            )
+        return pm.Normal.dist(mu=belief.mu, sigma=belief.sigma)
+    if isinstance(belief, Beta):
+        return pm.Beta.dist(alpha=belief.alpha, beta=belief.beta)
+    if isinstance(belief, Gamma):
+        return pm.Gamma.dist(alpha=belief.alpha, beta=belief.beta)
+    if isinstance(belief, Uniform):
+        return pm.Uniform.dist(lower=belief.lower, upper=belief.upper)
+    if isinstance(belief, Triangular):
+        return pm.Triangular.dist(lower=belief.lower, c=belief.mode, upper=belief.upper)
+    if isinstance(belief, Mixture):
+        if any(isinstance(c, Fixed | Mixture) for c in belief.components):
+            raise NutsUnsupportedError("NUTS can't sample a mixture with a fixed component")
+        return pm.Mixture.dist(
+            w=np.asarray(belief.weights), comp_dists=[_dist(c) for c in belief.components]
+        )
+    raise NutsUnsupportedError(f"no PyMC counterpart for {type(belief).__name__}")
+
+
+def variable_name(name: str) -> str:
+    """Quantity names are used as they are: PyMC and netCDF accept dots."""
+    return name
+
+
+def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
+    """The PyMC model of ``spec`` conditioned on ``claims`` (all active by default).
+
+    Every named quantity is a variable or a ``Deterministic`` of the same name, so the
+    posterior holds every quantity a report needs.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    ops = pytensor_ops()
+    with pm.Model() as model:
+        inputs: dict[str, Any] = {}
+        for name in spec.model.input_names:
+            belief = spec.priors[name].belief
+            if isinstance(belief, Fixed):
+                inputs[name] = pm.Deterministic(variable_name(name), pt.constant(belief.value))
+            else:
+                inputs[name] = model.register_rv(_dist(belief), variable_name(name))
+        values = spec.model.evaluate(inputs, xp=pt)
+        for name in spec.model.derived_names:
+            pm.Deterministic(variable_name(name), values[name])
+        active = pm.Data(ACTIVE, np.ones(len(claims)))
+        if claims:
+            terms = pt.stack([claim_loglik(c, values[c.quantity], ops) for c in claims])
+            pm.Potential("claims", pt.sum(active * terms))
+    return model
