@@ -34,6 +34,7 @@ class Ops:
     logaddexp: Callable[[Any, Any], Any]
     log1mexp: Callable[[Any], Any]
     minimum: Callable[[Any, Any], Any]
+    where: Callable[[Any, Any, Any], Any]
 
 
 NUMPY_OPS = Ops(
@@ -42,6 +43,7 @@ NUMPY_OPS = Ops(
     logaddexp=np.logaddexp,
     log1mexp=lambda x: np.log(-np.expm1(x)),
     minimum=np.minimum,
+    where=np.where,
 )
 
 
@@ -49,40 +51,66 @@ NUMPY_OPS = Ops(
 def pytensor_ops() -> Ops:
     """The same operations on PyTensor tensors (imported on first use)."""
     import pytensor.tensor as pt
-    from pymc.distributions.dist_math import normal_lcdf
+
+    half = pt.constant(np.float64(0.5))
+    root_half = pt.constant(np.float64(math.sqrt(0.5)))
+
+    def log_ndtr(z: Any) -> Any:
+        # As pymc's normal_lcdf, but with float64 constants: PyTensor would store a
+        # Python 2.0 as float32 and lose half the digits of sqrt(2).
+        return pt.switch(
+            pt.lt(z, -1.0),
+            pt.log(pt.erfcx(-z * root_half) * half) - z * z * half,
+            pt.log1p(-pt.erfc(z * root_half) * half),
+        )
 
     return Ops(
         log=pt.log,
-        log_ndtr=lambda z: normal_lcdf(0.0, 1.0, z),
+        log_ndtr=log_ndtr,
         logaddexp=pt.logaddexp,
         log1mexp=pt.log1mexp,
         minimum=pt.minimum,
+        where=pt.switch,
     )
 
 
-def _component(claim: Claim, log_q: Any, sigma: float, ops: Ops) -> Any:
+def log_bounds(claim: Claim) -> tuple[float, float]:
+    """The logs of a claim's lower and upper ends (a point is both; open ends are NaN)."""
+    low, high = claim.bounds
+    return (
+        math.log(low) if low is not None else math.nan,
+        math.log(high) if high is not None else math.nan,
+    )
+
+
+def _component(claim: Claim, log_q: Any, bounds: tuple[Any, Any], sigma: float, ops: Ops) -> Any:
     """Log-likelihood of the claim if made with log-scale noise ``sigma``."""
+    log_low, log_high = bounds
     if claim.kind == "point":
-        assert claim.value is not None
-        z = (math.log(claim.value) - log_q) / sigma
+        z = (log_low - log_q) / sigma
         return -0.5 * z * z - math.log(sigma)
     if claim.kind == "lower_bound":
-        assert claim.value is not None
-        return ops.log_ndtr((log_q - math.log(claim.value)) / sigma)
+        return ops.log_ndtr((log_q - log_low) / sigma)
     if claim.kind == "upper_bound":
-        assert claim.value is not None
-        return ops.log_ndtr((math.log(claim.value) - log_q) / sigma)
-    assert claim.low is not None
-    assert claim.high is not None
-    # log(Phi(a) - Phi(b)) with a > b, as log Phi(a) + log(1 - Phi(b) / Phi(a)).
-    above_low = ops.log_ndtr((log_q - math.log(claim.low)) / sigma)
-    above_high = ops.log_ndtr((log_q - math.log(claim.high)) / sigma)
-    gap = ops.minimum(above_high - above_low, -1e-12)
-    return above_low + ops.log1mexp(gap)
+        return ops.log_ndtr((log_high - log_q) / sigma)
+    # log(Phi(a) - Phi(b)) with a > b. Below the range's middle, as
+    # log Phi(a) + log(1 - Phi(b) / Phi(a)); above it, by symmetry, as
+    # log Phi(-b) + log(1 - Phi(-a) / Phi(-b)). Both branches stay finite.
+    a, b = (log_q - log_low) / sigma, (log_q - log_high) / sigma
+    below = ops.log_ndtr(a) + ops.log1mexp(ops.minimum(ops.log_ndtr(b) - ops.log_ndtr(a), -1e-12))
+    above = ops.log_ndtr(-b) + ops.log1mexp(
+        ops.minimum(ops.log_ndtr(-a) - ops.log_ndtr(-b), -1e-12)
+    )
+    return ops.where(a + b > 0, above, below)
 
 
-def claim_terms(claim: Claim, quantity: Any, ops: Ops = NUMPY_OPS) -> tuple[Any, Any, Any]:
+def claim_terms(
+    claim: Claim, quantity: Any, ops: Ops = NUMPY_OPS, bounds: tuple[Any, Any] | None = None
+) -> tuple[Any, Any, Any]:
     """The claim's log-likelihood given its quantity's value(s), and its two parts.
+
+    ``bounds`` replaces the claim's own :func:`log_bounds` (the PyMC model passes data
+    tensors there, so new claim values need no recompilation).
 
     Returns
     -------
@@ -90,8 +118,9 @@ def claim_terms(claim: Claim, quantity: Any, ops: Ops = NUMPY_OPS) -> tuple[Any,
         ``log(r * f_reliable + (1 - r) * f_wrong)``, ``log f_reliable`` and ``log f_wrong``.
     """
     log_q = ops.log(quantity)
-    reliable = _component(claim, log_q, claim.noise, ops)
-    wrong = _component(claim, log_q, WRONG_CLAIM_SIGMA, ops)
+    ends = bounds if bounds is not None else log_bounds(claim)
+    reliable = _component(claim, log_q, ends, claim.noise, ops)
+    wrong = _component(claim, log_q, ends, WRONG_CLAIM_SIGMA, ops)
     if claim.reliability >= 1.0:
         return reliable, reliable, wrong
     total = ops.logaddexp(
@@ -100,9 +129,11 @@ def claim_terms(claim: Claim, quantity: Any, ops: Ops = NUMPY_OPS) -> tuple[Any,
     return total, reliable, wrong
 
 
-def claim_loglik(claim: Claim, quantity: Any, ops: Ops = NUMPY_OPS) -> Any:
+def claim_loglik(
+    claim: Claim, quantity: Any, ops: Ops = NUMPY_OPS, bounds: tuple[Any, Any] | None = None
+) -> Any:
     """``log p(claim | quantity)`` up to a constant (see the module docstring)."""
-    return claim_terms(claim, quantity, ops)[0]
+    return claim_terms(claim, quantity, ops, bounds)[0]
 
 
 def reliable_probability(claim: Claim, quantity: np.ndarray) -> np.ndarray:

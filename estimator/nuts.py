@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from estimator.claims import Claim
-from estimator.pymc_model import ACTIVE, build_model
+from estimator.pymc_model import ACTIVE, BOUNDS, build_model
 from estimator.spec import LabSpec
 from estimator.summaries import PROBS, Summary
 
@@ -100,14 +100,21 @@ def sample(
     seed: int,
     settings: NutsSettings | None = None,
     active: np.ndarray | None = None,
+    bounds: np.ndarray | None = None,
 ) -> NutsFit:
-    """Sample the posterior given ``claims`` (optionally only the ``active`` ones)."""
+    """Sample the posterior given ``claims`` (optionally only the ``active`` ones, or with
+    other claimed values: ``bounds`` as :func:`estimator.pymc_model.claim_bounds`)."""
     import nutpie
 
     settings = settings or NutsSettings()
     compiled = compiled_model(spec, claims)
+    updates: dict[str, np.ndarray] = {}
     if active is not None:
-        compiled = compiled.with_data(**{ACTIVE: np.asarray(active, dtype=float)})
+        updates[ACTIVE] = np.asarray(active, dtype=float)
+    if bounds is not None:
+        updates[BOUNDS] = np.asarray(bounds, dtype=float)
+    if updates:
+        compiled = compiled.with_data(**updates)
     trace = nutpie.sample(
         compiled,
         draws=settings.draws,

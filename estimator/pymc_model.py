@@ -3,7 +3,8 @@
 likelihood terms. Built only when NUTS needs it.
 
 Claims enter as data: each evidence claim's term is multiplied by an entry of the
-``claim_active`` vector, so leaving claims out (verdicts, history) reuses one compiled
+``claim_active`` vector, and its values are read from ``claim_log_bounds``, so leaving
+claims out (verdicts, history) or giving them new values (calibration) reuses one compiled
 model instead of compiling a new one.
 """
 
@@ -25,13 +26,15 @@ from estimator.distributions import (
     Triangular,
     Uniform,
 )
-from estimator.likelihood import claim_loglik, pytensor_ops
+from estimator.errors import Problems
+from estimator.likelihood import claim_loglik, log_bounds, pytensor_ops
 from estimator.spec import LabSpec
 
 if TYPE_CHECKING:
     import pymc as pm
 
 ACTIVE = "claim_active"
+BOUNDS = "claim_log_bounds"
 
 
 class NutsUnsupportedError(ValueError):
@@ -67,6 +70,13 @@ def _dist(belief: Distribution) -> Any:
     raise NutsUnsupportedError(f"no PyMC counterpart for {type(belief).__name__}")
 
 
+def claim_bounds(claims: tuple[Claim, ...]) -> np.ndarray:
+    """The claims' log lower and upper ends as data, shape ``(len(claims), 2)`` (open
+    ends are 0: the likelihood of a bound never reads them)."""
+    ends = np.array([log_bounds(c) for c in claims], dtype=float).reshape(len(claims), 2)
+    return np.nan_to_num(ends, nan=0.0)
+
+
 def variable_name(name: str) -> str:
     """Quantity names are used as they are: PyMC and netCDF accept dots."""
     return name
@@ -77,10 +87,31 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
 
     Every named quantity is a variable or a ``Deterministic`` of the same name, so the
     posterior holds every quantity a report needs.
+
+    Raises
+    ------
+    SpecError
+        When a belief has no NUTS counterpart (a mixture with a fixed component).
     """
     import pymc as pm
     import pytensor.tensor as pt
 
+    unsupported = Problems()
+    for name in spec.model.input_names:
+        prior = spec.priors[name]
+        if isinstance(prior.belief, Fixed):
+            continue
+        try:
+            _dist(prior.belief)
+        except NutsUnsupportedError as exc:
+            unsupported.add(
+                prior.file,
+                name,
+                str(exc),
+                prior.stated,
+                allowed="a mixture of continuous components, or --method is",
+            )
+    unsupported.raise_if_any()
     ops = pytensor_ops()
     with pm.Model() as model:
         inputs: dict[str, Any] = {}
@@ -94,7 +125,13 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
         for name in spec.model.derived_names:
             pm.Deterministic(variable_name(name), values[name])
         active = pm.Data(ACTIVE, np.ones(len(claims)))
+        ends = pm.Data(BOUNDS, claim_bounds(claims))
         if claims:
-            terms = pt.stack([claim_loglik(c, values[c.quantity], ops) for c in claims])
+            terms = pt.stack(
+                [
+                    claim_loglik(c, values[c.quantity], ops, (ends[i, 0], ends[i, 1]))
+                    for i, c in enumerate(claims)
+                ]
+            )
             pm.Potential("claims", pt.sum(active * terms))
     return model

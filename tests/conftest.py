@@ -96,3 +96,59 @@ def toy_spec(tmp_path_factory: pytest.TempPathFactory) -> LabSpec:
 def deepseek() -> LabSpec:
     """The shipped DeepSeek lab, loaded once."""
     return load_lab(DEEPSEEK)
+
+
+def claims_toml(*claims: dict[str, object]) -> str:
+    """A claims.toml text from claim dictionaries (values written as TOML literals)."""
+
+    def literal(value: object) -> str:
+        if isinstance(value, str):
+            return '"' + value.replace('"', '\\"') + '"'
+        return repr(value)
+
+    blocks = []
+    for claim in claims:
+        fields = {"source": "test", "date": "2024-06-01", "use": "evidence",
+                  "credibility": "analyst_estimate", "unit": "USD", "kind": "point", **claim}
+        blocks.append("[[claims]]\n" + "\n".join(f"{k} = {literal(v)}" for k, v in fields.items()))
+    return "\n\n".join(blocks) + "\n"
+
+
+#: A lab with two uncertain inputs (a GPU count and its price) and everything else fixed:
+#: small enough for calibration checks and closed-form posteriors.
+REDUCED_LAB = {
+    "lab.toml": """
+        [lab]
+        name = "reduced"
+        title = "Reduced lab"
+        [window]
+        start = 2024-01-01
+        end = 2024-12-31
+        [currency]
+        basis = "USD"
+        [share.attributable]
+        value = 1
+        unit = "fraction"
+        source = "test"
+    """,
+    "fleet.toml": """
+        [fleet.x]
+        count = { between = [2000, 8000], unit = "GPU", source = "test" }
+        unit_price = { between = ["20k", "40k"], unit = "USD/GPU", source = "test" }
+        power = { value = 1, unit = "kW/GPU", source = "test" }
+    """,
+    "costs.toml": """
+        server.overhead = { value = 1.5, unit = "ratio", source = "test" }
+        network.share = { value = 0.1, unit = "fraction", source = "test" }
+        energy.load = { value = 0.8, unit = "fraction", source = "test" }
+        energy.pue = { value = 1.2, unit = "ratio", source = "test" }
+        energy.price = { value = 0.1, unit = "USD/kWh", source = "test" }
+        staff.headcount = { value = 100, unit = "person", source = "test" }
+        staff.pay = { value = 200000, unit = "USD/person/year", source = "test" }
+        staff.overhead = { value = 1.3, unit = "ratio", source = "test" }
+        maintenance.rate = { value = 0.03, unit = "1/year", source = "test" }
+        facilities.cost = { value = 1e6, unit = "USD/year", source = "test" }
+        other.cost = { value = 1e6, unit = "USD/year", source = "test" }
+        hardware.useful_life = { value = 5, unit = "year", source = "test" }
+    """,
+}
