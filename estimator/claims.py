@@ -152,15 +152,19 @@ def read_claims(
     reader.check_keys(doc, "", ("claims",))
     entries = doc.get("claims", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        reader.add("claims", "claims are a list of [[claims]] tables", type(entries).__name__)
+        reader.add(
+            "claims",
+            "claims must be [[claims]] tables",
+            entries,
+            allowed="one [[claims]] table per claim (see priors/README.md)",
+        )
         return ()
     claims: list[Claim] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        key = f"claims[{index}]"
+        key = _claim_key(index, entry)
         claim_id = entry.get("id")
         if isinstance(claim_id, str):
-            key = f"claims[{index}] ({claim_id})"
             if claim_id in seen:
                 reader.add(
                     f"{key}.id",
@@ -212,7 +216,8 @@ def _read_claim(
     unit = reader.string(entry, "unit", key)
     period = reader.string(entry, "period", key)
     factor = None
-    if unit is not None and quantity is not None:
+    period_ok = "period" not in entry or period is not None
+    if unit is not None and quantity is not None and period_ok:
         factor = _conversion(reader, unit, period, key, model, quantity, converter)
     values = _read_values(reader, entry, key, kind, factor, model, quantity)
     repeats = entry.get("repeats")
@@ -320,6 +325,19 @@ def _conversion(
             reader.add(f"{key}.period", "the period must be positive", period)
             return None
         stated = f"({unit})/({period})"
+        try:
+            converter.factor(unit, target)
+        except UnitError:
+            pass
+        else:
+            reader.add(
+                f"{key}.unit",
+                f"{unit!r} is already a rate per year, so it can't also cover a period",
+                unit,
+                allowed=f"the total over the period (e.g. {converter.canonical('USD')!r}) "
+                "with period, or the rate without period",
+            )
+            return None
     try:
         return converter.factor(stated, target)
     except UnitError as exc:
@@ -363,15 +381,20 @@ def _read_values(
         return None
     converted = {n: v * factor for n, v in numbers.items()}
     share = model.quantity(quantity).domain == "share"
-    for name, v in converted.items():
-        if not (math.isfinite(v) and v > 0 and (v <= 1 or not share)):
-            reader.add(
-                f"{key}.{name}",
-                f"impossible value for {quantity}",
-                entry[name],
-                allowed="a share in (0, 1]" if share else "a positive amount",
-            )
-            return None
+    impossible = [
+        name
+        for name, v in converted.items()
+        if not (math.isfinite(v) and v > 0 and (v <= 1 or not share))
+    ]
+    for name in impossible:
+        reader.add(
+            f"{key}.{name}",
+            f"impossible value for {quantity}",
+            entry[name],
+            allowed="a share in (0, 1]" if share else "a positive amount",
+        )
+    if impossible:
+        return None
     if kind == "range":
         if converted["low"] >= converted["high"]:
             reader.add(
@@ -386,25 +409,44 @@ def _read_values(
 
 
 def _check_repeats(reader: Reader, entries: list[dict[str, Any]], claims: list[Claim]) -> None:
-    ids = {e.get("id") for e in entries if isinstance(e.get("id"), str)}
-    by_id = {c.id: c for c in claims}
+    del claims
+    relays = {e["id"]: e.get("repeats") for e in entries if isinstance(e.get("id"), str)}
     for index, entry in enumerate(entries):
         target = entry.get("repeats")
         if not isinstance(target, str):
             continue
-        key = f"claims[{index}] ({entry.get('id')}).repeats"
+        key = f"{_claim_key(index, entry)}.repeats"
         if target == entry.get("id"):
             reader.add(key, "a claim can't relay itself", target)
-        elif target not in ids:
+        elif target not in relays:
             reader.add(
                 key,
                 "no claim with this id",
                 target,
                 allowed="the id of another claim",
-                hint=did_you_mean(target, [i for i in ids if isinstance(i, str)]),
+                hint=did_you_mean(target, list(relays)),
             )
-        elif entry.get("id") in by_id and origin(by_id[entry["id"]], by_id) == entry.get("id"):
+        elif _in_circle(entry.get("id"), relays):
             reader.add(key, "claims relay each other in a circle", target)
+
+
+def _in_circle(start: object, relays: dict[str, object]) -> bool:
+    """Whether following ``repeats`` from ``start`` comes back to it."""
+    seen: set[object] = set()
+    current = relays.get(start) if isinstance(start, str) else None
+    while isinstance(current, str) and current not in seen:
+        if current == start:
+            return True
+        seen.add(current)
+        current = relays.get(current)
+    return False
+
+
+def _claim_key(index: int, entry: dict[str, Any]) -> str:
+    claim_id = entry.get("id")
+    if isinstance(claim_id, str) and claim_id:
+        return f"claims[{index}] ({claim_id})"
+    return f"claims[{index}]"
 
 
 def _stated(entry: dict[str, Any], unit: str, period: str | None) -> str:

@@ -184,7 +184,7 @@ class Reader:
             self.add(
                 _join(key, name),
                 "the date is in the future",
-                value,
+                parsed.isoformat(),
                 allowed=f"a date on or before {not_after.isoformat()}",
             )
             return None

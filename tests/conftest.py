@@ -108,8 +108,15 @@ def claims_toml(*claims: dict[str, object]) -> str:
 
     blocks = []
     for claim in claims:
-        fields = {"source": "test", "date": "2024-06-01", "use": "evidence",
-                  "credibility": "analyst_estimate", "unit": "USD", "kind": "point", **claim}
+        fields = {
+            "source": "test",
+            "date": "2024-06-01",
+            "use": "evidence",
+            "credibility": "analyst_estimate",
+            "unit": "USD",
+            "kind": "point",
+            **claim,
+        }
         blocks.append("[[claims]]\n" + "\n".join(f"{k} = {literal(v)}" for k, v in fields.items()))
     return "\n\n".join(blocks) + "\n"
 

@@ -14,13 +14,28 @@ from estimator.claims import WRONG_CLAIM_SIGMA, Claim
 from estimator.likelihood import claim_loglik, claim_terms, pytensor_ops, reliable_probability
 
 
-def make_claim(kind: str, value: float | None = None, low: float | None = None,
-               high: float | None = None, noise: float = 0.2,
-               reliability: float = 1.0) -> Claim:
+def make_claim(
+    kind: str,
+    value: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    noise: float = 0.2,
+    reliability: float = 1.0,
+) -> Claim:
     return Claim(
-        id="c", quantity="spend.total", kind=kind, value=value, low=low, high=high,  # type: ignore[arg-type]
-        unit="USD", stated="", credibility="analyst_estimate", noise=noise,
-        reliability=reliability, use="evidence", source=Source("test"),
+        id="c",
+        quantity="spend.total",
+        kind=kind,
+        value=value,
+        low=low,
+        high=high,  # type: ignore[arg-type]
+        unit="USD",
+        stated="",
+        credibility="analyst_estimate",
+        noise=noise,
+        reliability=reliability,
+        use="evidence",
+        source=Source("test"),
         date=dt.date(2024, 1, 1),
     )
 
@@ -85,10 +100,15 @@ def test_reliable_probability_is_high_near_the_claim_and_low_far_away() -> None:
     assert far < 1e-6
 
 
-@pytest.mark.parametrize(("kind", "values"), [
-    ("point", {"value": 1e8}), ("lower_bound", {"value": 1e8}),
-    ("upper_bound", {"value": 1e8}), ("range", {"low": 5e7, "high": 3e8}),
-])
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        ("point", {"value": 1e8}),
+        ("lower_bound", {"value": 1e8}),
+        ("upper_bound", {"value": 1e8}),
+        ("range", {"low": 5e7, "high": 3e8}),
+    ],
+)
 @pytest.mark.parametrize("reliability", [1.0, 0.6])
 def test_numpy_and_pytensor_agree(kind: str, values: dict[str, float], reliability: float) -> None:
     import pytensor
