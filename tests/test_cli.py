@@ -19,33 +19,79 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_run_deepseek_prints_the_headline_and_writes_summary(tmp_path: Path) -> None:
-    code, output = _run("run", str(DEEPSEEK), "--draws", "20000", "--out", str(tmp_path))
+@pytest.fixture(scope="module")
+def deepseek_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    """One quick-path run of the shipped lab, shared by the tests that read its output."""
+    out = tmp_path_factory.mktemp("run")
+    code, output = _run("run", str(DEEPSEEK), "--method", "is", "--out", str(out))
+    return code, output, out
+
+
+def test_run_prints_prior_posterior_claims_and_the_headline(
+    deepseek_run: tuple[int, str, Path],
+) -> None:
+    code, output, _ = deepseek_run
     assert code == 0, output
-    assert "spend.total" in output
-    assert "90% interval $" in output
-    summary = json.loads((tmp_path / "summary.json").read_text())
+    for text in ("prior", "posterior", "ds_v3_cost", "popular_6m", "diagnostics passed"):
+        assert text in output
+    assert "spend.total: median $" in output
+    assert "90% credible interval $" in output
+
+
+def test_summary_json_has_the_documented_keys(deepseek_run: tuple[int, str, Path]) -> None:
+    _, _, out = deepseek_run
+    summary = json.loads((out / "summary.json").read_text())
     assert summary["lab"] == "deepseek"
-    total = summary["quantities"]["spend.total"]
-    assert set(total) >= {"median", "mean", "ci90", "unit"}
-    assert total["unit"] == "USD"
-    low, high = total["ci90"]
-    assert 0 < low < total["median"] < high
+    for section in ("quantities", "posterior"):
+        total = summary[section]["spend.total"]
+        assert set(total) >= {"median", "mean", "ci90", "unit"}
+        low, high = total["ci90"]
+        assert 0 < low < total["median"] < high
+    assert summary["headline"]["quantity"] == "spend.total"
+    claims = {c["id"]: c for c in summary["claims"]}
+    assert set(claims["ds_v3_cost"]) >= {"id", "quantity", "use", "reliability"}
+    assert claims["popular_6m"]["use"] == "check"
+    assert claims["luk_capex_60k"]["counted"] is False
+    diagnostics = summary["diagnostics"]
+    assert diagnostics["method"] == "is"
+    assert diagnostics["passed"] is True
+    assert diagnostics["reasons"] == []
+    assert diagnostics["khat"] <= 0.7
     provenance = summary["provenance"]
     assert set(provenance) >= {"inputs_sha256", "versions", "seed", "draws"}
-    assert provenance["seed"] == 0
-    assert provenance["draws"] == 20000
     assert len(provenance["inputs_sha256"]) == 64
-    assert {"numpy", "python", "estimator"} <= set(provenance["versions"])
+    assert {"numpy", "python", "estimator", "pymc", "arviz"} <= set(provenance["versions"])
+
+
+def test_posterior_nc_is_a_datatree_with_provenance(deepseek_run: tuple[int, str, Path]) -> None:
+    import xarray as xr
+
+    _, _, out = deepseek_run
+    tree = xr.open_datatree(out / "posterior.nc", engine="h5netcdf")
+    assert {"prior", "posterior", "log_likelihood"} <= set(tree.children)
+    assert "spend.total" in tree["posterior"].data_vars
+    assert "ds_v3_cost" in tree["log_likelihood"].data_vars
+    provenance = json.loads(tree.attrs["provenance"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert provenance["inputs_sha256"] == summary["provenance"]["inputs_sha256"]
+    tree.close()
 
 
 def test_same_inputs_and_seed_give_the_same_summary(tmp_path: Path) -> None:
     documents = []
     for name in ("a", "b"):
-        code, _ = _run(
-            "run", str(DEEPSEEK), "--draws", "5000", "--seed", "7", "--out", str(tmp_path / name)
+        _run(
+            "run",
+            str(DEEPSEEK),
+            "--method",
+            "is",
+            "--draws",
+            "20000",
+            "--seed",
+            "7",
+            "--out",
+            str(tmp_path / name),
         )
-        assert code == 0
         document = json.loads((tmp_path / name / "summary.json").read_text())
         document["provenance"].pop("created")
         documents.append(document)
@@ -55,7 +101,18 @@ def test_same_inputs_and_seed_give_the_same_summary(tmp_path: Path) -> None:
 def test_another_seed_changes_the_numbers(tmp_path: Path) -> None:
     medians = []
     for seed in ("1", "2"):
-        _run("run", str(DEEPSEEK), "--draws", "5000", "--seed", seed, "--out", str(tmp_path))
+        _run(
+            "run",
+            str(DEEPSEEK),
+            "--method",
+            "is",
+            "--draws",
+            "5000",
+            "--seed",
+            seed,
+            "--out",
+            str(tmp_path),
+        )
         medians.append(
             json.loads((tmp_path / "summary.json").read_text())["quantities"]["spend.total"][
                 "median"
@@ -64,12 +121,36 @@ def test_another_seed_changes_the_numbers(tmp_path: Path) -> None:
     assert medians[0] != medians[1]
 
 
+def test_failed_diagnostics_exit_3_and_withhold_the_headline(tmp_path: Path) -> None:
+    code, output = _run(
+        "run", str(DEEPSEEK), "--method", "is", "--draws", "2000", "--out", str(tmp_path)
+    )
+    assert code == 3
+    assert "FAILED" in output
+    assert "no headline interval is published" in output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["headline"] is None
+    assert summary["diagnostics"]["passed"] is False
+    assert summary["diagnostics"]["reasons"]
+
+
+@pytest.mark.slow
+def test_the_readme_command_runs_with_auto_method(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = _run("run", str(DEEPSEEK))
+    assert code == 0, output
+    summary = json.loads((tmp_path / "reports" / "deepseek" / "summary.json").read_text())
+    assert summary["diagnostics"]["method"] in ("is", "nuts")
+    assert summary["headline"] is not None
+
+
 def test_default_output_folder_is_reports_lab(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _ = _run("run", str(DEEPSEEK), "--draws", "2000")
-    assert code == 0
+    _run("run", str(DEEPSEEK), "--method", "is", "--draws", "2000")
     assert (tmp_path / "reports" / "deepseek" / "summary.json").is_file()
 
 
