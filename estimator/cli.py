@@ -74,9 +74,10 @@ def validate(priors_dir: str) -> None:
 )
 @click.option(
     "--draws",
-    type=click.IntRange(min=1000, max=2**19),
+    type=click.IntRange(min=1000),
     default=None,
-    help="Prior Monte Carlo draws, also the quick path's proposal [default: 524,288].",
+    help="Prior Monte Carlo draws [default: 524,288]; the first 524,288 at most are "
+    "also the quick path's proposal.",
 )
 @click.option(
     "--seed",

@@ -15,13 +15,20 @@ from estimator.claims import Claim
 from estimator.likelihood import reliable_probability
 from estimator.model import HEADLINE
 from estimator.provenance import stamp
-from estimator.simulate import CHUNK_SIZE, Draws, simulate, summarize_draws
+from estimator.simulate import (
+    CHUNK_SIZE,
+    IN_MEMORY_LIMIT,
+    Draws,
+    forward_summaries,
+    simulate,
+    summarize_draws,
+)
 from estimator.spec import LabSpec
 from estimator.summaries import Summary
 
 Method = Literal["auto", "nuts", "is"]
 METHODS: tuple[str, ...] = ("auto", "nuts", "is")
-POSTERIOR_DRAWS = 2**19
+POSTERIOR_DRAWS = IN_MEMORY_LIMIT
 AUTO_MIN_ESS = 2000
 IS_MIN_ESS = nuts.ESS_LIMIT
 STORED_DRAWS = 4000
@@ -103,12 +110,18 @@ def estimate(
         sample the PyMC model. ``auto``: the quick path when its k-hat is at most 0.7 and
         its effective sample size at least :data:`AUTO_MIN_ESS`, NUTS otherwise.
     draws : int
-        Prior Monte Carlo draws (also the proposal of the quick path).
+        Prior Monte Carlo draws, any number (summaries stream beyond
+        :data:`~estimator.simulate.IN_MEMORY_LIMIT`); the first ``min(draws,
+        IN_MEMORY_LIMIT)`` of them are the quick path's proposal, held in memory.
     seed : int
         Seed of every random step.
     """
-    prior_draws = simulate(spec, draws, seed)
-    prior = summarize_draws(spec, prior_draws)
+    proposal = min(draws, IN_MEMORY_LIMIT)
+    prior_draws = simulate(spec, proposal, seed)
+    if draws <= IN_MEMORY_LIMIT:
+        prior = summarize_draws(spec, prior_draws)
+    else:
+        prior = forward_summaries(spec, draws, seed)
     evidence = spec.evidence
     units = {n: spec.converter.canonical(q.unit) for n, q in spec.model.quantities.items()}
     if not evidence:
