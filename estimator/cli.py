@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import click
 
 if TYPE_CHECKING:
+    from estimator.posterior import Method
     from estimator.spec import LabSpec
 
 EXIT_BAD_INPUT = 2
@@ -97,17 +98,59 @@ def run(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | 
 
     Exits with 3 when the sampler diagnostics fail (no headline interval is published).
     """
-    from estimator.posterior import POSTERIOR_DRAWS, estimate
+    from rich.console import Console
+
+    from estimator.assess import assess
+    from estimator.posterior import POSTERIOR_DRAWS
+    from estimator.report import write_report
     from estimator.storage import write_posterior
     from estimator.summary_json import write_summary
-    from estimator.terminal import print_estimate
+    from estimator.terminal import print_assessment
 
     spec = _load(priors_dir)
-    result = estimate(spec, method, draws or POSTERIOR_DRAWS, seed)  # type: ignore[arg-type]
+    console = Console()
     folder = out if out is not None else Path("reports") / Path(priors_dir).resolve().name
-    summary = write_summary(result, folder / "summary.json")
-    posterior = write_posterior(result, folder / "posterior.nc")
-    print_estimate(result)
-    click.echo(f"wrote {summary} and {posterior}")
-    if not result.diagnostics.passed:
+    with console.status("starting") as status:
+        assessment = assess(
+            spec, cast("Method", method), draws or POSTERIOR_DRAWS, seed, step=status.update
+        )
+        status.update("writing summary.json, posterior.nc and the report")
+        summary = write_summary(assessment, folder / "summary.json")
+        posterior = write_posterior(assessment.estimate, folder / "posterior.nc")
+        report = write_report(assessment.estimate, assessment.verdicts, assessment.answers, folder)
+    print_assessment(assessment, console)
+    console.print(f"wrote {summary}, {posterior}, {report.markdown} and {report.html}")
+    if not assessment.estimate.diagnostics.passed:
+        sys.exit(EXIT_DIAGNOSTICS_FAILED)
+
+
+@cli.command()
+@click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "nuts", "is"]),
+    default="auto",
+    show_default=True,
+    help="How to compute the posterior (see `run`).",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed."
+)
+def check(priors_dir: str, method: str, seed: int) -> None:
+    """Judge every claim against the rest of the evidence, and answer the questions.
+
+    Prints each claim's verdict (consistent, in tension, contradicted), its tail
+    probability and reliability, and the lab's questions; writes nothing.
+    """
+    from rich.console import Console
+
+    from estimator.assess import assess
+    from estimator.terminal import print_assessment
+
+    spec = _load(priors_dir)
+    console = Console()
+    with console.status("starting") as status:
+        assessment = assess(spec, cast("Method", method), seed=seed, step=status.update)
+    print_assessment(assessment, console, quantities=False)
+    if not assessment.estimate.diagnostics.passed:
         sys.exit(EXIT_DIAGNOSTICS_FAILED)

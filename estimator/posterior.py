@@ -12,6 +12,7 @@ import numpy as np
 
 from estimator import importance, nuts
 from estimator.claims import Claim
+from estimator.errors import SpecError
 from estimator.likelihood import reliable_probability
 from estimator.model import HEADLINE
 from estimator.provenance import stamp
@@ -69,6 +70,28 @@ class Estimate:
     prior_draws: Draws | None = field(default=None, repr=False)
     weights: np.ndarray | None = field(default=None, repr=False)
     trace: Any = field(default=None, repr=False)
+    log_ratios: np.ndarray | None = field(default=None, repr=False)
+
+    def values(self, name: str) -> np.ndarray:
+        """Draws of a quantity that, with :meth:`sample_weights`, represent the posterior:
+        NUTS draws (chains concatenated), or the prior draws the quick path reweights."""
+        if self.trace is not None:
+            return np.asarray(self.trace.posterior[name].values, dtype=float).reshape(-1)
+        if self.prior_draws is None:
+            raise ValueError("this estimate holds no draws")
+        return np.asarray(self.prior_draws[name])
+
+    @property
+    def sample_weights(self) -> np.ndarray | None:
+        """Normalised weights of :meth:`values` (``None``: equal weights)."""
+        return None if self.trace is not None else self.weights
+
+    def chains(self, values: np.ndarray) -> np.ndarray:
+        """Per-draw values shaped ``(chain, draw)`` for NUTS (one chain otherwise)."""
+        if self.trace is not None:
+            shape = self.trace.posterior.sizes
+            return values.reshape(shape["chain"], shape["draw"])
+        return values.reshape(1, -1)
 
     def __repr__(self) -> str:
         head = self.posterior[HEADLINE]
@@ -137,11 +160,12 @@ def estimate(
             {},
             prior_draws,
         )
-    reweighting = importance.reweight(importance.claim_logliks(prior_draws, evidence).sum(0))
+    log_ratios = importance.claim_logliks(prior_draws, evidence).sum(0)
+    reweighting = importance.reweight(log_ratios)
     quick_ok = reweighting.khat <= importance.KHAT_LIMIT and reweighting.ess >= AUTO_MIN_ESS
-    if method == "is" or (method == "auto" and quick_ok):
+
+    def quick(note: str) -> Estimate:
         posterior = importance.weighted_summaries(prior_draws, reweighting, units)
-        note = "" if method == "is" else "quick path: k-hat and ESS allow it"
         return Estimate(
             spec,
             prior,
@@ -150,17 +174,31 @@ def estimate(
             _importance_diagnostics(reweighting, posterior, note),
             seed,
             draws,
-            {"proposal_draws": draws},
+            {"proposal_draws": proposal},
             prior_draws,
             reweighting.weights,
+            None,
+            log_ratios,
         )
+
+    if method == "is":
+        return quick("")
+    if method == "auto" and quick_ok:
+        return quick("quick path: k-hat and ESS allow it")
     note = ""
     if method == "auto":
         note = (
             f"quick path not used (k-hat {reweighting.khat:.2f}, ESS "
-            f"{reweighting.ess:.0f} < {AUTO_MIN_ESS} or k-hat > {importance.KHAT_LIMIT})"
+            f"{reweighting.ess:.0f}; needs k-hat <= {importance.KHAT_LIMIT} and "
+            f"ESS >= {AUTO_MIN_ESS})"
         )
-    fit = nuts.sample(spec, evidence, seed)
+    try:
+        fit = nuts.sample(spec, evidence, seed)
+    except SpecError as error:
+        if method != "auto":
+            raise
+        why = "; ".join(f"{p.key}: {p.message}" for p in error.problems)
+        return quick(f"NUTS can't sample this lab ({why})")
     posterior = {name: nuts.summarize_fit(fit, name, unit) for name, unit in units.items()}
     reliability = {
         c.id: float(np.mean(reliable_probability(c, fit.values(c.quantity)))) for c in spec.claims

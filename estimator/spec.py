@@ -24,6 +24,7 @@ from estimator.model import (
     LabModel,
     Window,
 )
+from estimator.questions import Question, read_questions
 from estimator.tomlread import Reader, read_toml
 from estimator.units import Converter
 
@@ -46,7 +47,8 @@ PRIORS_FILES: dict[str, tuple[str, ...]] = {
 REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
 #: Other files a lab folder may hold: the claims ledger, and notes for people.
 CLAIMS_FILE = "claims.toml"
-OTHER_FILES = (CLAIMS_FILE, "README.md")
+QUESTIONS_FILE = "questions.toml"
+OTHER_FILES = (CLAIMS_FILE, QUESTIONS_FILE, "README.md")
 
 PLACEHOLDER_WINDOW = Window(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
 
@@ -67,6 +69,8 @@ class LabSpec:
     files: dict[str, bytes] = field(repr=False)
     warnings: tuple[str, ...] = ()
     claims: tuple[Claim, ...] = ()
+    questions: tuple[Question, ...] = ()
+    question: str = ""
 
     @property
     def evidence(self) -> tuple[Claim, ...]:
@@ -213,11 +217,19 @@ def load_lab(folder: str | Path) -> LabSpec:
             doc, files[CLAIMS_FILE] = read
             claims_reader = Reader(f"{label}/{CLAIMS_FILE}", problems)
             claims = read_claims(claims_reader, doc, model, converter, dt.date.today())
+    questions: tuple[Question, ...] = ()
+    if QUESTIONS_FILE in entries:
+        read = read_toml(path / QUESTIONS_FILE, f"{label}/{QUESTIONS_FILE}", problems)
+        if read is not None:
+            doc, files[QUESTIONS_FILE] = read
+            questions_reader = Reader(f"{label}/{QUESTIONS_FILE}", problems)
+            questions = read_questions(questions_reader, doc, model, converter)
     problems.raise_if_any()
     if window is None or not types:
         raise SpecError([_problem(label, "the lab's window or fleet could not be read")])
 
     units = [p.unit for p in priors.values()] + [c.unit for c in claims]
+    units += [q.unit for q in questions]
     used = set().union(*(converter.used_currencies(u) for u in units))
     for rate in rates:
         if rate.code not in used:
@@ -238,6 +250,8 @@ def load_lab(folder: str | Path) -> LabSpec:
         files,
         tuple(warnings),
         claims,
+        questions,
+        meta["question"],
     )
 
 

@@ -35,17 +35,20 @@ class Rate:
 
 
 def read_lab_meta(reader: Reader, doc: dict[str, Any]) -> dict[str, str]:
-    out = {"name": "", "title": "", "description": ""}
+    out = {"name": "", "title": "", "description": "", "question": ""}
     table = reader.table(doc, "lab", "lab") if doc else None
     if table is None:
         return out
-    reader.check_keys(table, "lab", ("name", "title", "description"), required=("name", "title"))
+    reader.check_keys(
+        table, "lab", ("name", "title", "description", "question"), required=("name", "title")
+    )
     name = reader.string(table, "name", "lab", required=True)
     if name is not None and not NAME_PATTERN.match(name.replace("-", "_")):
         reader.add("lab.name", "a lab name is lower-case letters, digits, '-' and '_'", name)
     out["name"] = name or ""
     out["title"] = reader.string(table, "title", "lab", required=True) or ""
     out["description"] = reader.string(table, "description", "lab") or ""
+    out["question"] = reader.string(table, "question", "lab") or ""
     return out
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 CI_LEVEL = 0.9
-PROBS: tuple[float, ...] = (0.05, 0.5, 0.95)
+PROBS: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class Summary:
     def ci90(self) -> tuple[float, float]:
         return self.quantiles[0.05], self.quantiles[0.95]
 
+    @property
+    def ci50(self) -> tuple[float, float]:
+        return self.quantiles[0.25], self.quantiles[0.75]
+
     def relative_mcse(self, p: float) -> float:
         """MC standard error of quantile ``p`` relative to its value (``nan`` at 0)."""
         value = abs(self.quantiles[p])
@@ -58,6 +62,7 @@ class Summary:
             "median": self.median,
             "mean": self.mean,
             "ci90": list(self.ci90),
+            "ci50": list(self.ci50),
             "unit": self.unit,
             "sd": self.sd,
             "mcse": {

@@ -1,7 +1,8 @@
 """The ``summary.json`` document: every number a run produced, with its provenance.
 
 Keys are only ever added, never renamed: ``lab``, ``quantities`` (the prior),
-``posterior``, ``claims``, ``diagnostics``, ``headline``, ``provenance``.
+``posterior``, ``claims`` (with their verdicts), ``questions``, ``diagnostics``,
+``headline``, ``provenance``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import math
 from pathlib import Path
 from typing import Any
 
+from estimator.assess import Assessment
 from estimator.atomic import atomic_write_text
 from estimator.model import HEADLINE
-from estimator.posterior import Estimate
 
 
-def summary_document(result: Estimate) -> dict[str, Any]:
-    """The JSON-ready summary of an estimate."""
+def summary_document(assessment: Assessment) -> dict[str, Any]:
+    """The JSON-ready summary of an assessment."""
+    result = assessment.estimate
     spec = result.spec
+    judged = {v.claim.id: v for v in assessment.verdicts}
     window = spec.model.window
     headline = result.headline
     return {
@@ -45,17 +48,19 @@ def summary_document(result: Estimate) -> dict[str, Any]:
                 **claim.to_dict(),
                 "reliability": result.reliability.get(claim.id),
                 "counted": claim in spec.evidence,
+                **(judged[claim.id].to_dict() if claim.id in judged else {}),
             }
             for claim in spec.claims
         ],
+        "questions": [a.to_dict() for a in assessment.answers],
         "diagnostics": result.diagnostics.to_dict(),
         "provenance": result.provenance(),
     }
 
 
-def write_summary(result: Estimate, path: str | Path) -> Path:
+def write_summary(assessment: Assessment, path: str | Path) -> Path:
     """Write ``summary.json`` atomically."""
-    text = json.dumps(_finite(summary_document(result)), indent=2, allow_nan=False)
+    text = json.dumps(_finite(summary_document(assessment)), indent=2, allow_nan=False)
     return atomic_write_text(path, text + "\n")
 
 

@@ -7,10 +7,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from estimator.assess import Assessment
 from estimator.display import bare, interval, number, quantity, unit_label
 from estimator.model import HEADLINE
 from estimator.posterior import Estimate
 from estimator.summaries import Summary
+
+VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
 
 def _cells(s: Summary) -> tuple[str, str]:
@@ -18,13 +21,19 @@ def _cells(s: Summary) -> tuple[str, str]:
     return number(s.median, s.unit), f"{bare(low, s.unit)}–{bare(high, s.unit)}"
 
 
-def print_estimate(result: Estimate, console: Console | None = None) -> None:
-    """Print the whole estimate: quantities, claims, diagnostics and headline."""
+def print_assessment(
+    assessment: Assessment, console: Console | None = None, quantities: bool = True
+) -> None:
+    """Print an assessment: (optionally) every quantity, the claims with their verdicts,
+    the questions answered, the diagnostics and the headline."""
     console = console or Console()
-    print_quantities(result, console)
-    if result.spec.claims:
-        print_claims(result, console)
-    print_verdict(result, console)
+    if quantities:
+        print_quantities(assessment.estimate, console)
+    if assessment.verdicts:
+        print_verdicts(assessment, console)
+    if assessment.answers:
+        print_answers(assessment, console)
+    print_verdict(assessment.estimate, console)
 
 
 def print_quantities(result: Estimate, console: Console) -> None:
@@ -62,25 +71,37 @@ def print_quantities(result: Estimate, console: Console) -> None:
     console.print(table)
 
 
-def print_claims(result: Estimate, console: Console) -> None:
-    """Each claim with the probability it is reliable, before and after the evidence."""
-    table = Table(title="claims", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("id", style="bold", overflow="fold")
-    table.add_column("quantity", overflow="fold")
-    table.add_column("claim", overflow="fold")
-    table.add_column("use")
-    table.add_column("reliable", justify="right")
-    evidence = set(result.spec.evidence)
-    for claim in result.spec.claims:
-        use = claim.use if claim in evidence or claim.use == "check" else "relay"
-        posterior = result.reliability.get(claim.id, float("nan"))
+def print_verdicts(assessment: Assessment, console: Console) -> None:
+    """Each claim: what it says, its verdict, and how far it is believed."""
+    table = Table(
+        title="claims and verdicts", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    table.add_column("claim", style="bold", overflow="fold")
+    table.add_column("says", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("tail", justify="right", no_wrap=True)
+    table.add_column("reliable", justify="right", no_wrap=True)
+    for v in assessment.verdicts:
+        claim = v.claim
+        use = "relay" if claim.repeats else claim.use
+        colour = VERDICT_STYLES[v.verdict]
         table.add_row(
-            claim.id,
-            claim.quantity,
+            f"{claim.id}\n[dim]{claim.quantity} · {use}[/dim]",
             claim.stated,
-            use,
-            f"{claim.reliability:.0%} → {posterior:.0%}",
+            f"[{colour}]{v.verdict}[/{colour}]",
+            f"{v.tail_probability:.0%}" if v.tail_probability >= 0.01 else "<1%",
+            f"{claim.reliability:.0%}→{v.reliability:.0%}",
         )
+    console.print(table)
+
+
+def print_answers(assessment: Assessment, console: Console) -> None:
+    """The lab's questions with their posterior probabilities."""
+    table = Table(title="questions", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("question", overflow="fold")
+    table.add_column("probability", justify="right", no_wrap=True)
+    for a in assessment.answers:
+        table.add_row(a.question.text, a.text())
     console.print(table)
 
 

@@ -120,5 +120,5 @@ def test_default_draws_bring_the_headline_mc_error_under_one_percent(
 def test_fixed_inputs_give_constant_quantities(toy_spec: LabSpec) -> None:
     result = summarize_draws(toy_spec, simulate(toy_spec, 2000, seed=1))
     power = result["fleet.gpu_a.power"]
-    assert power.quantiles == {0.05: 1.0, 0.5: 1.0, 0.95: 1.0}
-    assert power.quantile_mcse == {0.05: 0.0, 0.5: 0.0, 0.95: 0.0}
+    assert set(power.quantiles.values()) == {1.0}
+    assert set(power.quantile_mcse.values()) == {0.0}
