@@ -73,11 +73,18 @@ def _new(rows: int = 1, height: float = 4.0, width: float = 8.0) -> tuple[Figure
     return figure, axes[:, 0]
 
 
+def _subs(axis: Any) -> tuple[float, ...]:
+    """Tick positions within a decade: 1, 2 and 5 on short axes, only 1 on long ones."""
+    low, high = axis.get_xlim()
+    decades = math.log10(high / low) if low > 0 else 0.0
+    return (1.0,) if decades > 2.5 else (1.0, 2.0, 5.0)
+
+
 def _money_axis(axis: Any, unit: str) -> None:
-    """Log-axis ticks at 1, 2 and 5 of each decade, labelled in readable units."""
+    """Log-axis ticks labelled in readable units."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    axis.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.xaxis.set_major_locator(LogLocator(base=10, subs=_subs(axis)))
     axis.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, unit, 2)))
     axis.xaxis.set_minor_formatter(NullFormatter())
 
@@ -86,7 +93,7 @@ def _ratio_axis(axis: Any) -> None:
     """Log-axis ticks for ratios: x0.2, x1, x5."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    axis.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.xaxis.set_major_locator(LogLocator(base=10, subs=_subs(axis)))
     axis.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"×{v:g}"))
     axis.xaxis.set_minor_formatter(NullFormatter())
 
@@ -138,7 +145,7 @@ def total_spend(result: Estimate) -> Figure:
     _money_axis(axis, posterior.unit)
     axis.set_yticks([])
     axis.set_xlabel(f"{HEADLINE} ({unit_label(posterior.unit)}, log scale)")
-    axis.legend(loc="upper left", fontsize=8, frameon=False)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
     axis.spines[["top", "right", "left"]].set_visible(False)
     return figure
 

@@ -192,3 +192,24 @@ def test_second_lab_runs(tmp_path: Path) -> None:
     )
     assert code == 0, output
     assert json.loads((tmp_path / "summary.json").read_text())["lab"] == "xai-colossus"
+
+
+def test_run_writes_the_report(deepseek_run: tuple[int, str, Path]) -> None:
+    _, output, out = deepseek_run
+    assert (out / "report.html").is_file()
+    assert (out / "report.md").is_file()
+    assert (out / "figures" / "total_spend.svg").is_file()
+    assert "claims and verdicts" in output
+    assert "questions" in output
+
+
+def test_check_prints_verdicts_and_questions_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = _run("check", str(DEEPSEEK), "--method", "is")
+    assert code == 0, output
+    assert "popular_6m" in output
+    assert "contradicted" in output
+    assert "Did DeepSeek spend over $1 billion" in output
+    assert not any(tmp_path.iterdir())
