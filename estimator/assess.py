@@ -3,13 +3,19 @@ every question — what ``estimator run`` and ``estimator check`` compute and re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from estimator.history import HistoryPoint, history
+from estimator.model import HEADLINE
 from estimator.posterior import POSTERIOR_DRAWS, Estimate, Method, estimate
 from estimator.questions import Answer, answer_questions
 from estimator.spec import LabSpec
 from estimator.verdicts import Verdict, verdicts
+
+if TYPE_CHECKING:
+    from estimator.compare import Comparison
 
 Step = Callable[[str], None]
 
@@ -21,6 +27,8 @@ class Assessment:
     estimate: Estimate
     verdicts: tuple[Verdict, ...] = field(repr=False)
     answers: tuple[Answer, ...] = field(repr=False)
+    history: tuple[HistoryPoint, ...] = field(default=(), repr=False)
+    comparison: Comparison | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         counts = {
@@ -43,10 +51,12 @@ def assess(
     draws: int = POSTERIOR_DRAWS,
     seed: int = 0,
     step: Step | None = None,
+    history_of: Sequence[str] = (HEADLINE,),
 ) -> Assessment:
-    """Estimate ``spec``, judge every claim and answer every question.
+    """Estimate ``spec``, judge every claim, answer every question and replay the ledger.
 
-    ``step`` is told the name of each stage as it starts (for a progress display).
+    ``step`` is told the name of each stage as it starts (for a progress display);
+    ``history_of`` names the quantities the dated history follows.
     """
     say = step or (lambda _: None)
     say("sampling the posterior")
@@ -54,4 +64,7 @@ def assess(
     say("judging the claims")
     judged = verdicts(result)
     say("answering the questions")
-    return Assessment(result, judged, answer_questions(result))
+    answers = answer_questions(result)
+    say("replaying the ledger by date")
+    names = list(dict.fromkeys([HEADLINE, *history_of]))
+    return Assessment(result, judged, answers, history(result, names))

@@ -1,17 +1,23 @@
 """The ``estimator`` command line: a thin layer over the library.
 
 Heavy libraries are imported inside the commands, so ``estimator --help`` starts fast.
+Exit codes: 0 done; 2 bad input (every problem listed, nothing written); 3 the sampler
+diagnostics failed, so no headline interval is published.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from estimator.assess import Assessment
     from estimator.posterior import Method
     from estimator.spec import LabSpec
 
@@ -29,43 +35,32 @@ def main() -> None:
 def cli() -> None:
     """An auditable Bayesian / Monte Carlo estimate of what an AI lab has really spent.
 
-    Each lab is a folder of priors and claims, e.g. priors/deepseek.
+    Each lab is a folder of priors, claims and questions, e.g. priors/deepseek.
     """
 
 
-def _fail_on_bad_input(error: Exception) -> NoReturn:
+def fail_on_bad_input(error: Exception) -> NoReturn:
+    """Print every problem and exit with code 2."""
     click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _load(folder: str) -> LabSpec:
+def load(folder: str) -> LabSpec:
+    """Load a lab folder, or exit with code 2 listing its problems."""
     from estimator.errors import SpecError
     from estimator.spec import load_lab
 
     try:
         spec = load_lab(folder)
     except SpecError as error:
-        _fail_on_bad_input(error)
+        fail_on_bad_input(error)
     for warning in spec.warnings:
         click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
     return spec
 
 
-@cli.command()
-@click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
-def validate(priors_dir: str) -> None:
-    """Check a lab folder's files and report every problem at once (exit 2 if any)."""
-    spec = _load(priors_dir)
-    click.echo(
-        f"{priors_dir}: OK — {len(spec.priors)} inputs "
-        f"({len(spec.stochastic_inputs)} uncertain), "
-        f"{len(spec.model.quantities)} named quantities."
-    )
-
-
-@cli.command()
-@click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
-@click.option(
+lab_argument = click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
+method_option = click.option(
     "--method",
     type=click.Choice(["auto", "nuts", "is"]),
     default="auto",
@@ -73,69 +68,155 @@ def validate(priors_dir: str) -> None:
     help="is: reweight prior draws (quick); nuts: sample with NUTS; "
     "auto: the quick path when its diagnostics allow, NUTS otherwise.",
 )
-@click.option(
-    "--draws",
-    type=click.IntRange(min=1000),
-    default=None,
-    help="Prior Monte Carlo draws [default: 524,288]; the first 524,288 at most are "
-    "also the quick path's proposal.",
-)
-@click.option(
+seed_option = click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
     help="Random seed; the same inputs and seed give the same numbers.",
 )
-@click.option(
+draws_option = click.option(
+    "--draws",
+    type=click.IntRange(min=1000),
+    default=None,
+    help="Prior Monte Carlo draws [default: 524,288]; the first 524,288 at most are "
+    "also the quick path's proposal.",
+)
+out_option = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder [default: reports/<lab>].",
 )
-def run(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | None) -> None:
-    """Estimate a lab's spend; write summary.json and posterior.nc.
 
-    Exits with 3 when the sampler diagnostics fail (no headline interval is published).
-    """
-    from rich.console import Console
 
+def output_folder(priors_dir: str, out: Path | None) -> Path:
+    """``--out``, or ``reports/<lab folder name>``."""
+    return out if out is not None else Path("reports") / Path(priors_dir).resolve().name
+
+
+def assess_with_progress(
+    spec: LabSpec,
+    method: str,
+    draws: int | None,
+    seed: int,
+    console: Console,
+    history_of: tuple[str, ...] = (),
+) -> Assessment:
+    """Run :func:`estimator.assess.assess` with a progress display."""
     from estimator.assess import assess
+    from estimator.model import HEADLINE
     from estimator.posterior import POSTERIOR_DRAWS
+
+    with console.status("starting") as status:
+        return assess(
+            spec,
+            cast("Method", method),
+            draws or POSTERIOR_DRAWS,
+            seed,
+            step=status.update,
+            history_of=(HEADLINE, *history_of),
+        )
+
+
+def write_outputs(assessment: Assessment, folder: Path, console: Console) -> None:
+    """Write summary.json, posterior.nc and the report, atomically."""
     from estimator.report import write_report
     from estimator.storage import write_posterior
     from estimator.summary_json import write_summary
-    from estimator.terminal import print_assessment
 
-    spec = _load(priors_dir)
-    console = Console()
-    folder = out if out is not None else Path("reports") / Path(priors_dir).resolve().name
-    with console.status("starting") as status:
-        assessment = assess(
-            spec, cast("Method", method), draws or POSTERIOR_DRAWS, seed, step=status.update
-        )
-        status.update("writing summary.json, posterior.nc and the report")
+    with console.status("writing summary.json, posterior.nc and the report"):
         summary = write_summary(assessment, folder / "summary.json")
         posterior = write_posterior(assessment.estimate, folder / "posterior.nc")
-        report = write_report(assessment.estimate, assessment.verdicts, assessment.answers, folder)
-    print_assessment(assessment, console)
+        report = write_report(assessment, folder)
     console.print(f"wrote {summary}, {posterior}, {report.markdown} and {report.html}")
+
+
+def exit_on_failed_diagnostics(assessment: Assessment) -> None:
+    """Exit with code 3 when no headline interval may be published."""
     if not assessment.estimate.diagnostics.passed:
         sys.exit(EXIT_DIAGNOSTICS_FAILED)
 
 
 @cli.command()
-@click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
-@click.option(
-    "--method",
-    type=click.Choice(["auto", "nuts", "is"]),
-    default="auto",
-    show_default=True,
-    help="How to compute the posterior (see `run`).",
-)
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed."
-)
+@lab_argument
+def validate(priors_dir: str) -> None:
+    """Check a lab folder's files and report every problem at once (exit 2 if any)."""
+    spec = load(priors_dir)
+    click.echo(
+        f"{priors_dir}: OK — {len(spec.priors)} inputs "
+        f"({len(spec.stochastic_inputs)} uncertain), "
+        f"{len(spec.model.quantities)} named quantities, {len(spec.claims)} claims, "
+        f"{len(spec.questions)} questions."
+    )
+
+
+@cli.command()
+@lab_argument
+@method_option
+@draws_option
+@seed_option
+@out_option
+def run(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | None) -> None:
+    """Estimate a lab's spend; write summary.json, posterior.nc and the report.
+
+    Exits with 3 when the sampler diagnostics fail (no headline interval is published).
+    """
+    from rich.console import Console
+
+    from estimator.terminal import print_assessment
+
+    spec = load(priors_dir)
+    console = Console()
+    assessment = assess_with_progress(spec, method, draws, seed, console)
+    write_outputs(assessment, output_folder(priors_dir, out), console)
+    print_assessment(assessment, console)
+    exit_on_failed_diagnostics(assessment)
+
+
+@cli.command()
+@lab_argument
+@method_option
+@draws_option
+@seed_option
+@out_option
+def update(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | None) -> None:
+    """Re-estimate and show what moved since the last saved run (its summary.json).
+
+    Lists the claims that are new or changed since then, with each new claim's verdict
+    before it was counted and its influence, and every quantity's old and new median and
+    90% interval; the comparison also goes into the report and summary.json ("update").
+    """
+    import dataclasses
+
+    from rich.console import Console
+
+    from estimator.compare import PreviousRunError, compare, read_previous
+    from estimator.terminal import print_assessment, print_comparison
+
+    spec = load(priors_dir)
+    folder = output_folder(priors_dir, out)
+    console = Console()
+    try:
+        previous = read_previous(folder / "summary.json")
+    except PreviousRunError as error:
+        fail_on_bad_input(error)
+    assessment = assess_with_progress(spec, method, draws, seed, console)
+    if previous is None:
+        console.print(f"no previous run in {folder}: this run is the baseline")
+    else:
+        assessment = dataclasses.replace(assessment, comparison=compare(previous, assessment))
+    write_outputs(assessment, folder, console)
+    print_assessment(assessment, console, quantities=False)
+    if assessment.comparison is not None:
+        print_comparison(assessment, console)
+    exit_on_failed_diagnostics(assessment)
+
+
+@cli.command()
+@lab_argument
+@method_option
+@seed_option
 def check(priors_dir: str, method: str, seed: int) -> None:
     """Judge every claim against the rest of the evidence, and answer the questions.
 
@@ -144,13 +225,163 @@ def check(priors_dir: str, method: str, seed: int) -> None:
     """
     from rich.console import Console
 
-    from estimator.assess import assess
     from estimator.terminal import print_assessment
 
-    spec = _load(priors_dir)
+    spec = load(priors_dir)
     console = Console()
-    with console.status("starting") as status:
-        assessment = assess(spec, cast("Method", method), seed=seed, step=status.update)
+    assessment = assess_with_progress(spec, method, None, seed, console)
     print_assessment(assessment, console, quantities=False)
-    if not assessment.estimate.diagnostics.passed:
-        sys.exit(EXIT_DIAGNOSTICS_FAILED)
+    exit_on_failed_diagnostics(assessment)
+
+
+@cli.command()
+@lab_argument
+@click.option(
+    "--quantity",
+    "quantities",
+    multiple=True,
+    help="Also follow this quantity (repeatable); spend.total always.",
+)
+@method_option
+@seed_option
+@out_option
+def history(
+    priors_dir: str, quantities: tuple[str, ...], method: str, seed: int, out: Path | None
+) -> None:
+    """Replay the ledger in date order: the posterior as of each date a claim appeared.
+
+    Prints a table per quantity and writes figures/history*.png|svg to the output folder.
+    """
+    from rich.console import Console
+
+    from estimator.atomic import atomic_write_bytes, atomic_write_text
+    from estimator.errors import Problem, SpecError
+    from estimator.figures import history_figure, render
+    from estimator.terminal import print_history
+
+    spec = load(priors_dir)
+    unknown = [q for q in quantities if q not in spec.model.quantities]
+    if unknown:
+        from estimator.errors import did_you_mean, listing
+
+        fail_on_bad_input(
+            SpecError(
+                Problem(
+                    "--quantity",
+                    "",
+                    "unknown quantity",
+                    q,
+                    listing(spec.model.quantities),
+                    did_you_mean(q, spec.model.quantities),
+                )
+                for q in unknown
+            )
+        )
+    console = Console()
+    assessment = assess_with_progress(spec, method, None, seed, console, quantities)
+    folder = output_folder(priors_dir, out) / "figures"
+    for name in dict.fromkeys(("spend.total", *quantities)):
+        print_history(assessment, name, console)
+        stem = "history" if name == "spend.total" else f"history_{name}"
+        figure = render(stem, f"{name} over time", history_figure(assessment.history, name))
+        atomic_write_text(folder / f"{stem}.svg", figure.svg)
+        atomic_write_bytes(folder / f"{stem}.png", figure.png)
+        console.print(f"wrote {folder / stem}.png and .svg")
+
+
+@cli.group()
+def claims() -> None:
+    """Work with a lab's claims ledger (claims.toml)."""
+
+
+CLAIM_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option("--id", "id_", help="Unique id of the claim."),
+    click.option("--source", help="Who said it, where."),
+    click.option("--date", help="When: 2025-01-31, 2025-01 or 2025."),
+    click.option("--url", help="Where it can be read."),
+    click.option("--note", help="Anything a reader should know."),
+    click.option("--quantity", help="The named quantity it is about, e.g. spend.total."),
+    click.option("--kind", help="point, lower_bound, upper_bound or range."),
+    click.option("--value", help="The value (point and bounds), e.g. 1.6B."),
+    click.option("--low", help="Low end of a range."),
+    click.option("--high", help="High end of a range."),
+    click.option("--unit", help="Unit of the value(s), e.g. USD, GPU, CNY/person/year."),
+    click.option("--period", help="Period a total covers, for per-year quantities."),
+    click.option(
+        "--credibility",
+        help="first_hand, first_hand_reported, analyst_estimate, anonymous_press or hearsay.",
+    ),
+    click.option("--use", help="evidence or check."),
+    click.option("--noise", help="Log-scale noise (overrides the class default)."),
+    click.option("--reliability", help="Prior reliability (overrides the class default)."),
+    click.option("--repeats", help="Id of the claim this one relays."),
+]
+
+
+def claim_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Attach an option for every claim field."""
+    for option in reversed(CLAIM_OPTIONS):
+        function = option(function)
+    return function
+
+
+@claims.command("add")
+@lab_argument
+@claim_options
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file with one or more [[claims]] tables, instead of options.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the verdict but write nothing.")
+@method_option
+@seed_option
+def claims_add(
+    priors_dir: str,
+    from_file: Path | None,
+    dry_run: bool,
+    method: str,
+    seed: int,
+    id_: str | None,
+    **fields: str | None,
+) -> None:
+    """Add a claim (or the claims of --from FILE) to the ledger.
+
+    The claim is validated against the ledger and the model first (exit 2, nothing written,
+    when anything is wrong); its verdict under the current posterior is printed — was this
+    news expected? — and then it is appended to claims.toml, keeping every other byte of
+    the file as it was. Run `estimator update` next to see what it moved.
+    """
+    from rich.console import Console
+
+    from estimator.errors import SpecError
+    from estimator.ledger import OPTIONS, claim_from_options, claims_from_file, prepare
+    from estimator.posterior import estimate
+    from estimator.terminal import print_new_claims
+    from estimator.verdicts import judge_new
+
+    given = {"id": id_, **fields}
+    if from_file is not None and any(v is not None for v in given.values()):
+        raise click.UsageError("give the claim either as options or with --from, not both")
+    try:
+        if from_file is not None:
+            new, label = claims_from_file(from_file), str(from_file)
+        else:
+            new, label = [claim_from_options(given)], OPTIONS
+        addition = prepare(priors_dir, new, label)
+    except SpecError as error:
+        fail_on_bad_input(error)
+    console = Console()
+    with console.status("computing the current posterior"):
+        current = estimate(addition.before, cast("Method", method), seed=seed)
+        judged = tuple(judge_new(current, claim) for claim in addition.new_claims)
+    print_new_claims(judged, current, console)
+    if dry_run:
+        console.print("dry run: nothing written")
+        return
+    path = addition.write()
+    ids = ", ".join(c.id for c in addition.new_claims)
+    console.print(
+        f"added {ids} to {path}; run `estimator update {priors_dir}` to see what it moved"
+    )

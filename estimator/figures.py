@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from estimator.assess import Assessment
 from estimator.display import number, unit_label
+from estimator.history import HistoryPoint
 from estimator.model import HEADLINE
 from estimator.posterior import Estimate
 from estimator.summaries import Summary
@@ -37,18 +39,27 @@ class Rendered:
     png: bytes
 
 
-def render_all(result: Estimate, verdicts: tuple[Verdict, ...]) -> list[Rendered]:
+def render_all(assessment: Assessment) -> list[Rendered]:
     """Every figure of the report."""
+    result = assessment.estimate
     figures = [
         ("total_spend", "Total spend: prior and posterior", total_spend(result)),
         ("components", "Components: medians, 50% and 90% intervals", components(result)),
-        ("claims", "Claims against the posterior", claims_figure(verdicts)),
+        ("claims", "Claims against the posterior", claims_figure(assessment.verdicts)),
         ("learning", "What the evidence taught: inputs, prior vs posterior", learning(result)),
     ]
-    return [_render(name, title, figure) for name, title, figure in figures]
+    if len(assessment.history) > 1:
+        figures.append(
+            (
+                "history",
+                "The estimate over time, claim by claim",
+                history_figure(assessment.history),
+            )
+        )
+    return [render(name, title, figure) for name, title, figure in figures]
 
 
-def _render(name: str, title: str, figure: Figure) -> Rendered:
+def render(name: str, title: str, figure: Figure) -> Rendered:
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
@@ -262,5 +273,52 @@ def learning(result: Estimate) -> Figure:
     axis.plot([], [], color=POSTERIOR_COLOUR, lw=3, label="posterior 90%")
     axis.legend(fontsize=8, frameon=False, loc="lower right")
     axis.set_xlabel("relative to the prior median (log scale)", fontsize=8)
+    axis.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def history_figure(points: tuple[HistoryPoint, ...], name: str = HEADLINE) -> Figure:
+    """Median and 90% band of a quantity as of each date on which a claim appeared; the
+    numbers on the points are the rows of the history table."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    dated = [p for p in points if p.date is not None and name in p.quantities]
+    figure, (axis,) = _new(height=4.2)
+    if not dated:
+        return figure
+    x = [p.date for p in dated]
+    medians = [p.quantities[name].median for p in dated]
+    lows = [p.quantities[name].ci90[0] for p in dated]
+    highs = [p.quantities[name].ci90[1] for p in dated]
+    axis.fill_between(
+        x, lows, highs, step="post", color=POSTERIOR_COLOUR, alpha=0.2, label="90% interval"
+    )
+    axis.step(x, medians, where="post", color=POSTERIOR_COLOUR, label="median")
+    prior = points[0].quantities.get(name)
+    if prior is not None:
+        axis.axhspan(*prior.ci90, color=PRIOR_COLOUR, alpha=0.12, label="prior 90%")
+    for row, point in enumerate(dated, start=1):
+        median = point.quantities[name].median
+        axis.plot([point.date], [median], "o", color=POSTERIOR_COLOUR, markersize=4)
+        axis.annotate(
+            str(row),
+            (point.date, median),
+            xytext=(0, 6 + 9 * (row % 2)),
+            textcoords="offset points",
+            fontsize=7,
+            ha="center",
+        )
+    axis.set_yscale("log")
+    unit = dated[-1].quantities[name].unit
+    low, high = axis.get_ylim()
+    subs = (1.0,) if math.log10(high / low) > 2.5 else (1.0, 2.0, 5.0)
+    axis.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, unit, 2)))
+    axis.yaxis.set_minor_formatter(NullFormatter())
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    axis.set_ylabel(f"{name} (log scale)")
+    axis.set_xlabel("numbers: rows of the history table", fontsize=8)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
     axis.spines[["top", "right"]].set_visible(False)
     return figure

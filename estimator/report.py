@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from estimator.assess import Assessment
 from estimator.atomic import atomic_write_bytes, atomic_write_text
 from estimator.display import interval, quantity, unit_label
 from estimator.figures import Rendered, render_all
@@ -78,13 +79,9 @@ def _signed(value: float) -> str:
     return f"{value:+.1%}"
 
 
-def context(
-    result: Estimate,
-    verdicts: tuple[Verdict, ...],
-    answers: tuple[Answer, ...],
-    figures: list[Rendered],
-) -> dict[str, Any]:
+def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
     """Everything the templates show, as plain text values."""
+    result, verdicts, answers = assessment.estimate, assessment.verdicts, assessment.answers
     spec = result.spec
     model = spec.model
     estimands = [n for n in ESTIMANDS if n in model.quantities]
@@ -191,6 +188,8 @@ def context(
             for k, v in provenance.items()
         ],
         "figures": figures,
+        "history": _history_rows(assessment),
+        "update": _update(assessment),
     }
 
 
@@ -247,17 +246,15 @@ def _findings(
     return out
 
 
-def write_report(
-    result: Estimate, verdicts: tuple[Verdict, ...], answers: tuple[Answer, ...], folder: str | Path
-) -> ReportFiles:
+def write_report(assessment: Assessment, folder: str | Path) -> ReportFiles:
     """Render and write ``report.md``, ``report.html`` and ``figures/*.png|svg``."""
     folder = Path(folder)
-    figures = render_all(result, verdicts)
+    figures = render_all(assessment)
     paths = []
     for figure in figures:
         paths.append(atomic_write_text(folder / "figures" / f"{figure.name}.svg", figure.svg))
         paths.append(atomic_write_bytes(folder / "figures" / f"{figure.name}.png", figure.png))
-    values = context(result, verdicts, answers, figures)
+    values = context(assessment, figures)
     environment = _environment()
     markdown = atomic_write_text(
         folder / "report.md", environment.get_template("report.md.j2").render(values)
@@ -266,3 +263,67 @@ def write_report(
         folder / "report.html", environment.get_template("report.html.j2").render(values)
     )
     return ReportFiles(markdown, html, tuple(paths))
+
+
+def _history_rows(assessment: Assessment) -> list[dict[str, str]]:
+    rows = []
+    for row, point in enumerate(assessment.history):
+        s = point.quantities[HEADLINE]
+        rows.append(
+            {
+                "number": str(row) if row else "",
+                "date": point.date.isoformat() if point.date else "prior",
+                "claims": ", ".join(point.claims),
+                "counted": str(len(point.counted)),
+                "method": point.method,
+                "median": quantity(s.median, s.unit),
+                "ci": interval(*s.ci90, s.unit),
+            }
+        )
+    return rows
+
+
+def _update(assessment: Assessment) -> dict[str, Any] | None:
+    comparison = assessment.comparison
+    if comparison is None:
+        return None
+    judged = {v.claim.id: v for v in assessment.verdicts}
+    quantities = [
+        {
+            "name": q.name,
+            "old_median": quantity(q.old_median, q.unit),
+            "old_ci": interval(*q.old_ci90, q.unit),
+            "new_median": quantity(q.new_median, q.unit),
+            "new_ci": interval(*q.new_ci90, q.unit),
+            "change": _signed(q.median_change),
+        }
+        for q in comparison.quantities
+        if not q.name.startswith("fleet.") or q.name.endswith(".count")
+    ]
+    claims = []
+    for claim_id in (*comparison.new_claims, *comparison.changed_claims):
+        v = judged.get(claim_id)
+        if v is None:
+            continue
+        influence = v.influence or {}
+        claims.append(
+            {
+                "id": claim_id,
+                "status": "new"
+                if claim_id in comparison.new_claims
+                else "changed: " + ", ".join(comparison.changed_claims[claim_id]),
+                "stated": v.claim.stated,
+                "quantity": v.claim.quantity,
+                "verdict": v.verdict,
+                "tail": _percent(v.tail_probability),
+                "influence_median": _signed(influence["median_change"]) if influence else "",
+                "influence_width": _signed(influence["width_change"]) if influence else "",
+            }
+        )
+    return {
+        "previous": comparison.previous_created or "unknown",
+        "inputs_changed": comparison.inputs_changed,
+        "quantities": quantities,
+        "claims": claims,
+        "removed": list(comparison.removed_claims),
+    }

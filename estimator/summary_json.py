@@ -53,6 +53,8 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
             for claim in spec.claims
         ],
         "questions": [a.to_dict() for a in assessment.answers],
+        "history": [point.to_dict() for point in assessment.history],
+        "update": assessment.comparison.to_dict() if assessment.comparison else None,
         "diagnostics": result.diagnostics.to_dict(),
         "provenance": result.provenance(),
     }

@@ -12,6 +12,7 @@ from estimator.display import bare, interval, number, quantity, unit_label
 from estimator.model import HEADLINE
 from estimator.posterior import Estimate
 from estimator.summaries import Summary
+from estimator.verdicts import Verdict
 
 VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
@@ -134,4 +135,105 @@ def print_verdict(result: Estimate, console: Console) -> None:
         console.print(f"diagnostics [bold red]FAILED[/bold red] ({d.method}: {detail})")
         console.print(
             f"[bold red]no headline interval is published[/bold red]: {'; '.join(d.reasons)}"
+        )
+
+
+def print_comparison(assessment: Assessment, console: Console) -> None:
+    """What moved since the last run: new and changed claims, then the quantities."""
+    comparison = assessment.comparison
+    if comparison is None:
+        return
+    judged = {v.claim.id: v for v in assessment.verdicts}
+    console.print(
+        f"compared with the run of {comparison.previous_created or 'unknown date'}"
+        + ("" if comparison.inputs_changed else " (same input files)")
+    )
+    changed = [*comparison.new_claims, *comparison.changed_claims]
+    if changed:
+        table = Table(
+            title="new or changed claims", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+        )
+        table.add_column("claim", style="bold", overflow="fold")
+        table.add_column("status", overflow="fold")
+        table.add_column("verdict before it was counted", no_wrap=True)
+        table.add_column("influence", justify="right", no_wrap=True)
+        for claim_id in changed:
+            v = judged[claim_id]
+            status = (
+                "new"
+                if claim_id in comparison.new_claims
+                else "changed: " + ", ".join(comparison.changed_claims[claim_id])
+            )
+            influence = v.influence or {}
+            moved = (
+                f"median {influence['median_change']:+.1%}, width {influence['width_change']:+.1%}"
+                if influence
+                else "–"
+            )
+            colour = VERDICT_STYLES[v.verdict]
+            table.add_row(claim_id, status, f"[{colour}]{v.verdict}[/{colour}]", moved)
+        console.print(table)
+    else:
+        console.print("no claim is new or changed")
+    if comparison.removed_claims:
+        console.print("removed claims: " + ", ".join(comparison.removed_claims))
+    table = Table(title="what moved", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("quantity", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("before", justify="right", no_wrap=True)
+    table.add_column("now", justify="right", no_wrap=True)
+    table.add_column("change", justify="right", no_wrap=True)
+    derived = set(assessment.estimate.spec.model.derived_names)
+    for q in comparison.quantities:
+        if q.name not in derived or (
+            q.name.startswith("fleet.") and "." in q.name[6:] and not q.name.endswith(".count")
+        ):
+            continue
+        table.add_row(
+            q.name,
+            f"{number(q.old_median, q.unit)} ({bare(q.old_ci90[0], q.unit)}–"
+            f"{bare(q.old_ci90[1], q.unit)})",
+            f"{number(q.new_median, q.unit)} ({bare(q.new_ci90[0], q.unit)}–"
+            f"{bare(q.new_ci90[1], q.unit)})",
+            f"{q.median_change:+.1%}",
+            style="reverse" if q.name == HEADLINE else None,
+        )
+    console.print(table)
+
+
+def print_history(assessment: Assessment, name: str, console: Console) -> None:
+    """A quantity as of each date on which a claim appeared."""
+    table = Table(
+        title=f"{name} over time", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("claims that appeared", overflow="fold")
+    table.add_column("median", justify="right", no_wrap=True)
+    table.add_column("90%", no_wrap=True)
+    table.add_column("method", no_wrap=True)
+    for row, point in enumerate(assessment.history):
+        s = point.quantities[name]
+        table.add_row(
+            str(row) if row else "",
+            point.date.isoformat() if point.date else "prior",
+            ", ".join(point.claims),
+            number(s.median, s.unit),
+            f"{bare(s.ci90[0], s.unit)}–{bare(s.ci90[1], s.unit)}",
+            point.method,
+        )
+    console.print(table)
+
+
+def print_new_claims(judged: tuple[Verdict, ...], current: Estimate, console: Console) -> None:
+    """Was this news expected? Each new claim against the current posterior."""
+    for v in judged:
+        q = v.basis_quantiles or {}
+        unit = current.posterior[v.claim.quantity].unit
+        colour = VERDICT_STYLES[v.verdict]
+        console.print(
+            f"[bold]{v.claim.id}[/bold] ({v.claim.stated} on {v.claim.quantity}): "
+            f"[{colour}]{v.verdict}[/{colour}] with the current posterior "
+            f"(median {number(q[0.5], unit)}, 90% {bare(q[0.05], unit)}–{bare(q[0.95], unit)}); "
+            f"percentile {v.percentile:.0%}, tail probability {v.tail_probability:.1%}, "
+            f"probability it is reliable {v.reliability:.0%}"
         )

@@ -28,7 +28,7 @@ from scipy import special
 from estimator import importance, nuts
 from estimator.claims import Claim, origin
 from estimator.errors import SpecError
-from estimator.likelihood import claim_loglik
+from estimator.likelihood import claim_loglik, reliable_probability
 from estimator.model import HEADLINE
 from estimator.posterior import Estimate
 from estimator.summaries import Summary, summarize, summarize_weighted
@@ -178,6 +178,25 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
             )
         )
     return tuple(out)
+
+
+def judge_new(result: Estimate, claim: Claim) -> Verdict:
+    """How a claim not (yet) in the ledger sits against the current posterior: was this
+    news expected?"""
+    sample = Sample(result.values, result.sample_weights)
+    values = sample.values(claim.quantity)
+    percentile, tail, holds = predictive(claim, values, sample.weights)
+    reliable = reliable_probability(claim, values)
+    return Verdict(
+        claim,
+        "current posterior",
+        percentile,
+        tail,
+        holds,
+        classify(tail),
+        float(np.average(reliable, weights=sample.weights)),
+        basis_quantiles=sample.summary(claim.quantity, "").quantiles,
+    )
 
 
 def _leave_out(result: Estimate, claim: Claim, refit: bool) -> Sample:
