@@ -67,4 +67,4 @@ def assess(
     answers = answer_questions(result)
     say("replaying the ledger by date")
     names = list(dict.fromkeys([HEADLINE, *history_of]))
-    return Assessment(result, judged, answers, history(result, names))
+    return Assessment(result, judged, answers, history(result, names, method != "is"))

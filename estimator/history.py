@@ -35,6 +35,18 @@ class HistoryPoint:
     khat: float | None = None
     ess: float | None = None
 
+    @property
+    def label(self) -> str:
+        """The method, flagged when the quick path's weights are not to be trusted."""
+        if (
+            self.method == "is"
+            and self.khat is not None
+            and self.ess is not None
+            and (self.khat > importance.KHAT_LIMIT or self.ess < nuts.ESS_LIMIT)
+        ):
+            return f"is (weak: k-hat {self.khat:.2f}, ESS {self.ess:.0f})"
+        return self.method
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat() if self.date else None,
@@ -47,7 +59,9 @@ class HistoryPoint:
         }
 
 
-def history(result: Estimate, names: Sequence[str] = (HEADLINE,)) -> tuple[HistoryPoint, ...]:
+def history(
+    result: Estimate, names: Sequence[str] = (HEADLINE,), allow_nuts: bool = True
+) -> tuple[HistoryPoint, ...]:
     """Replay the ledger of ``result``'s lab in date order.
 
     Parameters
@@ -56,6 +70,9 @@ def history(result: Estimate, names: Sequence[str] = (HEADLINE,)) -> tuple[Histo
         The full estimate (its prior draws are the proposal of every point).
     names : sequence of str
         Quantities to summarise at each point.
+    allow_nuts : bool
+        Sample NUTS for the dates the quick path can't serve; when false (the user asked
+        for the quick path only), such points are kept with their k-hat and ESS shown.
     """
     spec = result.spec
     draws = result.prior_draws
@@ -70,26 +87,23 @@ def history(result: Estimate, names: Sequence[str] = (HEADLINE,)) -> tuple[Histo
         active = np.array([c.date <= date for c in evidence])
         appeared = tuple(c.id for c in spec.claims if c.date == date)
         counted = tuple(c.id for c, on in zip(evidence, active, strict=True) if on)
-        last = index == len(dates) - 1
         if not active.any():
             points.append(HistoryPoint(date, appeared, counted, "prior", points[0].quantities))
             continue
-        if last and result.diagnostics.method in ("is", "nuts"):
-            method = result.diagnostics.method
-        else:
-            method = "is"
+        last = index == len(dates) - 1
         rw = importance.reweight(logliks[active].sum(0))
         quick = rw.khat <= importance.KHAT_LIMIT and rw.ess >= AUTO_MIN_ESS
-        if method == "is" and (quick or last):
-            summaries = importance.weighted_summaries(draws, rw, units)
-            points.append(HistoryPoint(date, appeared, counted, "is", summaries, rw.khat, rw.ess))
-            continue
-        try:
-            fit = nuts.sample(spec, evidence, result.seed, active=active.astype(float))
-        except SpecError:
-            summaries = importance.weighted_summaries(draws, rw, units)
-            points.append(HistoryPoint(date, appeared, counted, "is", summaries, rw.khat, rw.ess))
-            continue
-        summaries = {n: nuts.summarize_fit(fit, n, u) for n, u in units.items()}
-        points.append(HistoryPoint(date, appeared, counted, "nuts", summaries))
+        # The last point follows the full estimate's method, so it equals it.
+        use_nuts = result.diagnostics.method == "nuts" if last else allow_nuts and not quick
+        if use_nuts:
+            try:
+                fit = nuts.sample(spec, evidence, result.seed, active=active.astype(float))
+            except SpecError:
+                pass
+            else:
+                summaries = {n: nuts.summarize_fit(fit, n, u) for n, u in units.items()}
+                points.append(HistoryPoint(date, appeared, counted, "nuts", summaries))
+                continue
+        summaries = importance.weighted_summaries(draws, rw, units)
+        points.append(HistoryPoint(date, appeared, counted, "is", summaries, rw.khat, rw.ess))
     return tuple(points)

@@ -275,7 +275,7 @@ def _history_rows(assessment: Assessment) -> list[dict[str, str]]:
                 "date": point.date.isoformat() if point.date else "prior",
                 "claims": ", ".join(point.claims),
                 "counted": str(len(point.counted)),
-                "method": point.method,
+                "method": point.label,
                 "median": quantity(s.median, s.unit),
                 "ci": interval(*s.ci90, s.unit),
             }

@@ -219,7 +219,7 @@ def print_history(assessment: Assessment, name: str, console: Console) -> None:
             ", ".join(point.claims),
             number(s.median, s.unit),
             f"{bare(s.ci90[0], s.unit)}–{bare(s.ci90[1], s.unit)}",
-            point.method,
+            point.label,
         )
     console.print(table)
 

@@ -15,7 +15,7 @@ from estimator.report import ReportFiles, write_report
 from estimator.spec import LabSpec
 from estimator.summary_json import write_summary
 
-FIGURES = ("total_spend", "components", "claims", "learning")
+FIGURES = ("total_spend", "components", "claims", "learning", "history")
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +28,7 @@ def written(
     deepseek_assessment: Assessment, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[ReportFiles, Path]:
     folder = tmp_path_factory.mktemp("report")
-    files = write_report(
-        deepseek_assessment.estimate,
-        deepseek_assessment.verdicts,
-        deepseek_assessment.answers,
-        folder,
-    )
+    files = write_report(deepseek_assessment, folder)
     write_summary(deepseek_assessment, folder / "summary.json")
     return files, folder
 
@@ -122,18 +117,8 @@ def test_figures_are_saved_as_png_and_svg(written: tuple[ReportFiles, Path]) -> 
 
 
 def test_figures_are_deterministic(deepseek_assessment: Assessment, tmp_path: Path) -> None:
-    a = write_report(
-        deepseek_assessment.estimate,
-        deepseek_assessment.verdicts,
-        deepseek_assessment.answers,
-        tmp_path / "a",
-    )
-    b = write_report(
-        deepseek_assessment.estimate,
-        deepseek_assessment.verdicts,
-        deepseek_assessment.answers,
-        tmp_path / "b",
-    )
+    a = write_report(deepseek_assessment, tmp_path / "a")
+    b = write_report(deepseek_assessment, tmp_path / "b")
     for x, y in zip(a.figures, b.figures, strict=True):
         assert x.read_bytes() == y.read_bytes(), x.name
 
