@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 
 class Distribution(Protocol):
@@ -254,6 +254,10 @@ class Mixture:
         return np.asarray(sum(parts), dtype=float)
 
     def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        """Inverse CDF: root-finding for a few values, interpolation on a fine grid of the
+        components' quantiles for many (accurate to ~1e-7 relative, far below MC error)."""
+        if np.size(q) > 64:
+            return self._ppf_grid(np.asarray(q, dtype=float))
         q_arr = np.atleast_1d(np.asarray(q, dtype=float))
         lows = [c.ppf(1e-12) for c in self.components]
         highs = [c.ppf(1 - 1e-12) for c in self.components]
@@ -267,6 +271,19 @@ class Mixture:
             ]
         )
         return out.reshape(np.shape(q)) if np.ndim(q) else out[0]
+
+    def _ppf_grid(self, q: np.ndarray) -> np.ndarray:
+        probs = np.concatenate([[1e-12], np.linspace(0, 1, 4097)[1:-1] ** 1, [1 - 1e-12]])
+        probs = np.unique(np.concatenate([probs, special.ndtr(np.linspace(-7, 7, 2049))]))
+        points = [np.atleast_1d(c.ppf(probs)) for c in self.components]
+        fixed = [c.value for c in self.components if isinstance(c, Fixed)]
+        points += [np.array([v - abs(v) * 1e-12 - 1e-300 for v in fixed])]
+        grid = np.unique(np.concatenate(points))
+        cdf = np.maximum.accumulate(self.cdf(grid))
+        index = np.clip(np.searchsorted(cdf, q, side="left"), 1, len(grid) - 1)
+        below, above = cdf[index - 1], cdf[index]
+        step = np.where(above > below, (q - below) / np.where(above > below, above - below, 1), 1)
+        return np.asarray(grid[index - 1] + np.clip(step, 0, 1) * (grid[index] - grid[index - 1]))
 
     def mean(self) -> float:
         return sum(w * c.mean() for c, w in zip(self.components, self.weights, strict=True))

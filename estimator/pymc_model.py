@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from estimator.claims import Claim
+from estimator.correlations import from_normal_tensor
 from estimator.distributions import (
     Beta,
     Distribution,
@@ -97,9 +98,22 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
     import pytensor.tensor as pt
 
     unsupported = Problems()
+    correlated = spec.correlation.names if spec.correlation else ()
     for name in spec.model.input_names:
         prior = spec.priors[name]
         if isinstance(prior.belief, Fixed):
+            continue
+        if name in correlated:
+            try:
+                from_normal_tensor(prior.belief, 0.0)
+            except ValueError as exc:
+                unsupported.add(
+                    prior.file,
+                    name,
+                    str(exc),
+                    prior.stated,
+                    allowed="an uncorrelated mixture, or --method is",
+                )
             continue
         try:
             _dist(prior.belief)
@@ -115,8 +129,17 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
     ops = pytensor_ops()
     with pm.Model() as model:
         inputs: dict[str, Any] = {}
+        correlation = spec.correlation
+        if correlation is not None:
+            w = pm.Normal("copula.w", 0.0, 1.0, shape=len(correlation.names))
+            z = pt.dot(pt.constant(correlation.cholesky), w)
+            for column, name in enumerate(correlation.names):
+                value = from_normal_tensor(spec.priors[name].belief, z[column])
+                inputs[name] = pm.Deterministic(variable_name(name), value)
         for name in spec.model.input_names:
             belief = spec.priors[name].belief
+            if name in inputs:
+                continue
             if isinstance(belief, Fixed):
                 inputs[name] = pm.Deterministic(variable_name(name), pt.constant(belief.value))
             else:

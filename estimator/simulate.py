@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from estimator.correlations import correlated_normals, from_normal
 from estimator.distributions import Fixed
 from estimator.spec import LabSpec
 from estimator.summaries import Summary, summarize
@@ -33,9 +34,20 @@ def chunk_sizes(draws: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
 
 
 def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-    """Draw every input once per draw (fixed inputs are filled in), in canonical units."""
+    """Draw every input once per draw (fixed inputs are filled in), in canonical units.
+
+    Correlated inputs come first, through the Gaussian copula of
+    :mod:`estimator.correlations`; the others are drawn independently.
+    """
     out: dict[str, np.ndarray] = {}
+    correlation = spec.correlation
+    if correlation is not None:
+        z = correlated_normals(correlation, rng, size)
+        for column, name in enumerate(correlation.names):
+            out[name] = from_normal(spec.priors[name].belief, z[:, column])
     for name in spec.model.input_names:
+        if name in out:
+            continue
         belief = spec.priors[name].belief
         if isinstance(belief, Fixed):
             out[name] = np.full(size, belief.value)

@@ -17,6 +17,7 @@ from typing import Any
 from estimator import structure
 from estimator.beliefs import Prior, Source, read_prior
 from estimator.claims import Claim, counted_evidence, read_claims
+from estimator.correlations import Correlation, read_correlations
 from estimator.distributions import Fixed
 from estimator.errors import Problem, Problems, SpecError, did_you_mean, listing
 from estimator.model import (
@@ -43,6 +44,7 @@ PRIORS_FILES: dict[str, tuple[str, ...]] = {
         "hardware",
     ),
     "runs.toml": ("runs",),
+    "correlations.toml": ("correlations",),
 }
 REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
 #: Other files a lab folder may hold: the claims ledger, and notes for people.
@@ -71,6 +73,7 @@ class LabSpec:
     claims: tuple[Claim, ...] = ()
     questions: tuple[Question, ...] = ()
     question: str = ""
+    correlation: Correlation | None = None
 
     @property
     def evidence(self) -> tuple[Claim, ...]:
@@ -210,6 +213,11 @@ def load_lab(folder: str | Path) -> LabSpec:
         if prior is not None:
             priors[name] = prior
     _check_unknown_inputs(docs, model, label, problems)
+    correlation = None
+    if "correlations.toml" in docs:
+        correlation = read_correlations(
+            Reader(f"{label}/correlations.toml", problems), docs["correlations.toml"], priors
+        )
     claims: tuple[Claim, ...] = ()
     if CLAIMS_FILE in entries:
         read = read_toml(path / CLAIMS_FILE, f"{label}/{CLAIMS_FILE}", problems)
@@ -252,6 +260,7 @@ def load_lab(folder: str | Path) -> LabSpec:
         claims,
         questions,
         meta["question"],
+        correlation,
     )
 
 
