@@ -16,6 +16,7 @@ from estimator.verdicts import Verdict, verdicts
 
 if TYPE_CHECKING:
     from estimator.compare import Comparison
+    from estimator.drivers import Drivers
 
 Step = Callable[[str], None]
 
@@ -29,6 +30,7 @@ class Assessment:
     answers: tuple[Answer, ...] = field(repr=False)
     history: tuple[HistoryPoint, ...] = field(default=(), repr=False)
     comparison: Comparison | None = field(default=None, repr=False)
+    drivers: Drivers | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         counts = {
@@ -52,8 +54,10 @@ def assess(
     seed: int = 0,
     step: Step | None = None,
     history_of: Sequence[str] = (HEADLINE,),
+    with_drivers: bool = True,
 ) -> Assessment:
-    """Estimate ``spec``, judge every claim, answer every question and replay the ledger.
+    """Estimate ``spec``, judge every claim, answer every question, replay the ledger and
+    (``with_drivers``) find what drives the estimate.
 
     ``step`` is told the name of each stage as it starts (for a progress display);
     ``history_of`` names the quantities the dated history follows.
@@ -67,4 +71,11 @@ def assess(
     answers = answer_questions(result)
     say("replaying the ledger by date")
     names = list(dict.fromkeys([HEADLINE, *history_of]))
-    return Assessment(result, judged, answers, history(result, names, method != "is"))
+    replay = history(result, names, method != "is")
+    found = None
+    if with_drivers:
+        from estimator.drivers import drivers
+
+        say("finding what drives the estimate (sensitivity, scenarios)")
+        found = drivers(result, seed)
+    return Assessment(result, judged, answers, replay, drivers=found)

@@ -157,7 +157,20 @@ def validate(priors_dir: str) -> None:
 @draws_option
 @seed_option
 @out_option
-def run(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | None) -> None:
+@click.option(
+    "--scenario",
+    default=None,
+    help="Run the lab under one of its scenarios (scenarios.toml) "
+    "[default output: reports/<lab>/scenarios/<name>].",
+)
+def run(
+    priors_dir: str,
+    method: str,
+    draws: int | None,
+    seed: int,
+    out: Path | None,
+    scenario: str | None,
+) -> None:
     """Estimate a lab's spend; write summary.json, posterior.nc and the report.
 
     Exits with 3 when the sampler diagnostics fail (no headline interval is published).
@@ -167,11 +180,38 @@ def run(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | 
     from estimator.terminal import print_assessment
 
     spec = load(priors_dir)
+    folder = output_folder(priors_dir, out)
+    if scenario is not None:
+        spec = with_scenario(spec, scenario)
+        folder = out if out is not None else folder / "scenarios" / scenario
     console = Console()
     assessment = assess_with_progress(spec, method, draws, seed, console)
-    write_outputs(assessment, output_folder(priors_dir, out), console)
+    write_outputs(assessment, folder, console)
     print_assessment(assessment, console)
     exit_on_failed_diagnostics(assessment)
+
+
+def with_scenario(spec: LabSpec, name: str) -> LabSpec:
+    """The lab under a named scenario, or exit with code 2 naming the valid ones."""
+    from estimator.errors import Problem, SpecError, did_you_mean, listing
+    from estimator.scenarios import apply
+
+    if name not in spec.scenarios:
+        fail_on_bad_input(
+            SpecError(
+                [
+                    Problem(
+                        "--scenario",
+                        "",
+                        "unknown scenario",
+                        name,
+                        listing(spec.scenarios) or "none: this lab has no scenarios.toml",
+                        did_you_mean(name, spec.scenarios),
+                    )
+                ]
+            )
+        )
+    return apply(spec, spec.scenarios[name])
 
 
 @cli.command()
@@ -287,6 +327,42 @@ def history(
         atomic_write_text(folder / f"{stem}.svg", figure.svg)
         atomic_write_bytes(folder / f"{stem}.png", figure.png)
         console.print(f"wrote {folder / stem}.png and .svg")
+
+
+@cli.command()
+@lab_argument
+@method_option
+@seed_option
+@click.option(
+    "--samples",
+    type=click.IntRange(min=64),
+    default=2**14,
+    show_default=True,
+    help="Sobol base samples (the model runs samples x (inputs + 2) times).",
+)
+@click.option(
+    "--delta-draws",
+    type=click.IntRange(min=200),
+    default=2000,
+    show_default=True,
+    help="Posterior draws for the delta index.",
+)
+def sensitivity(priors_dir: str, method: str, seed: int, samples: int, delta_draws: int) -> None:
+    """What drives the estimate: tornado, Sobol indices over the prior, a moment-independent
+    index over the posterior, the scenarios side by side, and prior sensitivity."""
+    from rich.console import Console
+
+    from estimator.drivers import drivers
+    from estimator.posterior import estimate
+    from estimator.terminal import print_drivers
+
+    spec = load(priors_dir)
+    console = Console()
+    with console.status("sampling the posterior") as status:
+        result = estimate(spec, cast("Method", method), seed=seed)
+        status.update("sensitivity: tornado, Sobol, delta, scenarios, power-scaling")
+        found = drivers(result, seed, samples, delta_draws, delta_resamples=30)
+    print_drivers(result, found, console)
 
 
 @cli.group()

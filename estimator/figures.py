@@ -48,6 +48,24 @@ def render_all(assessment: Assessment) -> list[Rendered]:
         ("claims", "Claims against the posterior", claims_figure(assessment.verdicts)),
         ("learning", "What the evidence taught: inputs, prior vs posterior", learning(result)),
     ]
+    found = assessment.drivers
+    if found is not None:
+        from estimator.sensitivity_figures import sobol_figure, tornado_figure
+
+        figures.append(
+            (
+                "tornado",
+                "Tornado: the swing in spend.total from each input's 5% to 95% quantile",
+                tornado_figure(found.tornado, result.prior[HEADLINE].unit),
+            )
+        )
+        figures.append(
+            ("sobol", "Sobol indices of spend.total over the prior", sobol_figure(found.sobol))
+        )
+        if found.scenarios:
+            figures.append(
+                ("scenarios", "Scenarios side by side", scenarios_figure(result, found.scenarios))
+            )
     if len(assessment.history) > 1:
         figures.append(
             (
@@ -320,5 +338,21 @@ def history_figure(points: tuple[HistoryPoint, ...], name: str = HEADLINE) -> Fi
     axis.set_ylabel(f"{name} (log scale)")
     axis.set_xlabel("numbers: rows of the history table", fontsize=8)
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
+    axis.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def scenarios_figure(result: Estimate, outcomes: tuple[Any, ...]) -> Figure:
+    """The headline's median, 50% and 90% intervals under the lab as it is and under each
+    scenario."""
+    rows: list[tuple[str, Summary]] = [("as it is", result.posterior[HEADLINE])]
+    rows += [(o.title, o.headline) for o in outcomes]
+    figure, (axis,) = _new(height=0.45 * len(rows) + 1.2)
+    _interval_rows(axis, rows, POSTERIOR_COLOUR)
+    axis.set_yticks(range(len(rows)), [title for title, _ in reversed(rows)], fontsize=8)
+    axis.set_xscale("log")
+    _money_axis(axis, rows[0][1].unit)
+    axis.set_xlabel(f"{HEADLINE} (log scale)", fontsize=8)
+    axis.grid(axis="x", alpha=0.3)
     axis.spines[["top", "right"]].set_visible(False)
     return figure

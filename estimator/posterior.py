@@ -115,6 +115,7 @@ class Estimate:
             self.draws,
             chunk_size=CHUNK_SIZE,
             method=self.diagnostics.method,
+            scenario=self.spec.scenario,
             **self.settings,
         )
 

@@ -190,6 +190,7 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
         "figures": figures,
         "history": _history_rows(assessment),
         "update": _update(assessment),
+        "drivers": _drivers(assessment),
     }
 
 
@@ -326,4 +327,81 @@ def _update(assessment: Assessment) -> dict[str, Any] | None:
         "quantities": quantities,
         "claims": claims,
         "removed": list(comparison.removed_claims),
+    }
+
+
+def _drivers(assessment: Assessment) -> dict[str, Any] | None:
+    """The "What drives the estimate" section, as text."""
+    found = assessment.drivers
+    if found is None:
+        return None
+    result = assessment.estimate
+    unit = result.prior[HEADLINE].unit
+    tornado_rows = [
+        {
+            "input": bar.input,
+            "low": quantity(bar.low_value, result.prior[bar.input].unit),
+            "high": quantity(bar.high_value, result.prior[bar.input].unit),
+            "output_low": quantity(bar.output_low, unit),
+            "output_high": quantity(bar.output_high, unit),
+            "swing": quantity(bar.swing, unit),
+        }
+        for bar in found.tornado[:15]
+    ]
+    sobol_rows = [
+        {
+            "input": r.input,
+            "s1": f"{r.S1:.3f} ± {r.S1_conf:.3f}",
+            "st": f"{r.ST:.3f} ± {r.ST_conf:.3f}",
+        }
+        for r in found.sobol.rows[:15]
+    ]
+    delta_rows = []
+    if found.delta is not None:
+        for r in found.delta.rows[:15]:
+            note = "" if found.delta.above_floor(r) else " (within noise)"
+            delta_rows.append(
+                {"input": r.input + note, "delta": f"{r.delta:.3f} ± {r.delta_conf:.3f}"}
+            )
+        floor = found.delta.floor
+        delta_rows.append(
+            {
+                "input": "noise floor (an unrelated dummy input)",
+                "delta": f"{floor.delta:.3f} ± {floor.delta_conf:.3f}",
+            }
+        )
+    scenario_rows = [
+        {
+            "title": "the lab as it is",
+            "description": "",
+            "median": quantity(result.posterior[HEADLINE].median, unit),
+            "ci": interval(*result.posterior[HEADLINE].ci90, unit),
+            "status": "passed" if result.diagnostics.passed else "FAILED",
+        }
+    ]
+    for o in found.scenarios:
+        scenario_rows.append(
+            {
+                "title": o.title,
+                "description": o.description,
+                "median": quantity(o.headline.median, unit),
+                "ci": interval(*o.headline.ci90, unit),
+                "status": "passed" if o.passed else "FAILED: " + "; ".join(o.reasons),
+            }
+        )
+    return {
+        "sobol_samples": f"{found.sobol.base_samples:,}",
+        "tornado": tornado_rows,
+        "sobol": sobol_rows,
+        "delta": delta_rows,
+        "scenarios": scenario_rows,
+        "prior_sensitivity": [
+            {
+                "quantity": p.quantity,
+                "prior": f"{p.prior:.3f}",
+                "likelihood": f"{p.likelihood:.3f}",
+                "diagnosis": p.diagnosis,
+            }
+            for p in found.prior_sensitivity
+        ],
     }

@@ -26,6 +26,7 @@ from estimator.model import (
     Window,
 )
 from estimator.questions import Question, read_questions
+from estimator.scenarios import Scenario, read_scenarios
 from estimator.tomlread import Reader, read_toml
 from estimator.units import Converter
 
@@ -50,7 +51,8 @@ REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
 #: Other files a lab folder may hold: the claims ledger, and notes for people.
 CLAIMS_FILE = "claims.toml"
 QUESTIONS_FILE = "questions.toml"
-OTHER_FILES = (CLAIMS_FILE, QUESTIONS_FILE, "README.md")
+SCENARIOS_FILE = "scenarios.toml"
+OTHER_FILES = (CLAIMS_FILE, QUESTIONS_FILE, SCENARIOS_FILE, "README.md")
 
 PLACEHOLDER_WINDOW = Window(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
 
@@ -74,6 +76,8 @@ class LabSpec:
     questions: tuple[Question, ...] = ()
     question: str = ""
     correlation: Correlation | None = None
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    scenario: str | None = None
 
     @property
     def evidence(self) -> tuple[Claim, ...]:
@@ -232,6 +236,15 @@ def load_lab(folder: str | Path) -> LabSpec:
             doc, files[QUESTIONS_FILE] = read
             questions_reader = Reader(f"{label}/{QUESTIONS_FILE}", problems)
             questions = read_questions(questions_reader, doc, model, converter)
+    scenarios: dict[str, Scenario] = {}
+    if SCENARIOS_FILE in entries:
+        read = read_toml(path / SCENARIOS_FILE, f"{label}/{SCENARIOS_FILE}", problems)
+        if read is not None:
+            doc, files[SCENARIOS_FILE] = read
+            scenario_reader = Reader(f"{label}/{SCENARIOS_FILE}", problems)
+            scenarios = read_scenarios(
+                scenario_reader, doc, model, converter, claims, dt.date.today(), warnings
+            )
     problems.raise_if_any()
     if window is None or not types:
         raise SpecError([_problem(label, "the lab's window or fleet could not be read")])
@@ -261,6 +274,7 @@ def load_lab(folder: str | Path) -> LabSpec:
         questions,
         meta["question"],
         correlation,
+        scenarios,
     )
 
 

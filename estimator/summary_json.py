@@ -55,6 +55,11 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
         "questions": [a.to_dict() for a in assessment.answers],
         "history": [point.to_dict() for point in assessment.history],
         "update": assessment.comparison.to_dict() if assessment.comparison else None,
+        "sensitivity": assessment.drivers.to_dict() if assessment.drivers else None,
+        "scenarios": {s.name: s.to_dict() for s in assessment.drivers.scenarios}
+        if assessment.drivers
+        else {},
+        "correlations": spec.correlation.to_dict() if spec.correlation else None,
         "diagnostics": result.diagnostics.to_dict(),
         "provenance": result.provenance(),
     }

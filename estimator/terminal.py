@@ -3,6 +3,8 @@ diagnostics verdict and the headline (or why there is none), through rich."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +15,9 @@ from estimator.model import HEADLINE
 from estimator.posterior import Estimate
 from estimator.summaries import Summary
 from estimator.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from estimator.drivers import Drivers
 
 VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
@@ -237,3 +242,87 @@ def print_new_claims(judged: tuple[Verdict, ...], current: Estimate, console: Co
             f"percentile {v.percentile:.0%}, tail probability {v.tail_probability:.1%}, "
             f"probability it is reliable {v.reliability:.0%}"
         )
+
+
+def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
+    """Tornado, Sobol and delta indices, scenarios and prior sensitivity."""
+    unit = result.prior[HEADLINE].unit
+    table = Table(
+        title=f"tornado: {HEADLINE} as each input goes from its 5% to 95% quantile",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("at 5%", justify="right", no_wrap=True)
+    table.add_column("at 95%", justify="right", no_wrap=True)
+    table.add_column("swing", justify="right", no_wrap=True)
+    for bar in found.tornado[:12]:
+        table.add_row(
+            bar.input,
+            number(bar.output_low, unit),
+            number(bar.output_high, unit),
+            number(bar.swing, unit),
+        )
+    console.print(table)
+    table = Table(
+        title=f"Sobol indices of {HEADLINE} over the prior "
+        f"({found.sobol.base_samples:,} base samples, 95% CI)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("first order", justify="right", no_wrap=True)
+    table.add_column("total order", justify="right", no_wrap=True)
+    for row in found.sobol.rows[:12]:
+        table.add_row(
+            row.input, f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"
+        )
+    console.print(table)
+    if found.delta is not None:
+        table = Table(
+            title="delta index over the posterior (correlated inputs)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+        table.add_column("delta", justify="right", no_wrap=True)
+        for delta_row in found.delta.rows[:12]:
+            marker = "" if found.delta.above_floor(delta_row) else " [dim](noise level)[/dim]"
+            table.add_row(
+                delta_row.input + marker, f"{delta_row.delta:.3f} ± {delta_row.delta_conf:.3f}"
+            )
+        console.print(table)
+    table = Table(title="scenarios", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("scenario", overflow="fold")
+    table.add_column(HEADLINE, justify="right", no_wrap=True)
+    table.add_column("90%", no_wrap=True)
+    head = result.posterior[HEADLINE]
+    table.add_row(
+        "the lab as it is",
+        number(head.median, unit),
+        f"{bare(head.ci90[0], unit)}–{bare(head.ci90[1], unit)}",
+    )
+    for o in found.scenarios:
+        status = "" if o.passed else " [red](diagnostics failed)[/red]"
+        table.add_row(
+            o.title + status,
+            number(o.headline.median, unit),
+            f"{bare(o.headline.ci90[0], unit)}–{bare(o.headline.ci90[1], unit)}",
+        )
+    console.print(table)
+    table = Table(
+        title="assumptions or evidence? (power-scaling sensitivity)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("quantity", style="bold", no_wrap=True)
+    table.add_column("prior", justify="right", no_wrap=True)
+    table.add_column("likelihood", justify="right", no_wrap=True)
+    table.add_column("diagnosis", overflow="fold")
+    for p in found.prior_sensitivity:
+        table.add_row(p.quantity, f"{p.prior:.3f}", f"{p.likelihood:.3f}", p.diagnosis)
+    console.print(table)

@@ -1,0 +1,158 @@
+"""What drives the estimate: the inputs that matter (tornado, Sobol over the prior, a
+moment-independent index over the posterior), the scenarios side by side, and which
+conclusions rest on assumptions rather than evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from estimator import importance
+from estimator.model import HEADLINE
+from estimator.posterior import IS_MIN_ESS, Estimate, estimate
+from estimator.prior_sensitivity import PriorSensitivity, prior_sensitivity
+from estimator.scenarios import apply
+from estimator.sensitivity import (
+    DeltaResult,
+    SobolResult,
+    TornadoBar,
+    delta_indices,
+    sobol_indices,
+    tornado,
+)
+from estimator.summaries import Summary, summarize_weighted
+
+SOBOL_SAMPLES = 2**12
+DELTA_DRAWS = 1000
+DELTA_RESAMPLES = 20
+SCENARIO_DRAWS = 2**18
+#: Quantities whose prior sensitivity is flagged in the report.
+FLAGGED = ("spend.total", "cost.amortized", "capex.hardware", "gpu_spend", "opex.per_year")
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """The headline under one scenario."""
+
+    name: str
+    title: str
+    description: str
+    changes: dict[str, Any]
+    method: str
+    passed: bool
+    reasons: tuple[str, ...]
+    headline: Summary = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "changes": self.changes,
+            "method": self.method,
+            "passed": self.passed,
+            "reasons": list(self.reasons),
+            "posterior": {HEADLINE: self.headline.to_dict()},
+        }
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Everything the report's "What drives the estimate" section shows."""
+
+    tornado: tuple[TornadoBar, ...] = field(repr=False)
+    sobol: SobolResult = field(repr=False)
+    delta: DeltaResult | None = field(repr=False)
+    scenarios: tuple[ScenarioOutcome, ...] = field(repr=False)
+    prior_sensitivity: tuple[PriorSensitivity, ...] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tornado": [bar.to_dict() for bar in self.tornado],
+            "sobol": self.sobol.to_dict(),
+            "delta": None if self.delta is None else self.delta.to_dict(),
+            "prior_sensitivity": {p.quantity: p.to_dict() for p in self.prior_sensitivity},
+        }
+
+
+def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
+    """The posterior of the headline under each of the lab's scenarios, by the quick path
+    (its diagnostics are reported with it). A scenario that only changes claims reweights
+    the estimate's own prior draws; one that restates priors draws anew, same seed."""
+    spec = result.spec
+    out = []
+    for scenario in spec.scenarios.values():
+        changed = apply(spec, scenario)
+        draws = result.prior_draws
+        if scenario.priors or draws is None:
+            scenario_result = estimate(
+                changed, "is", min(result.draws, SCENARIO_DRAWS), result.seed
+            )
+            d = scenario_result.diagnostics
+            headline = scenario_result.posterior[HEADLINE]
+            out.append(
+                ScenarioOutcome(
+                    scenario.name,
+                    scenario.title,
+                    scenario.description,
+                    scenario.to_dict(),
+                    d.method,
+                    d.passed,
+                    d.reasons,
+                    headline,
+                )
+            )
+            continue
+        unit = result.posterior[HEADLINE].unit
+        if changed.evidence:
+            rw = importance.reweight(importance.claim_logliks(draws, changed.evidence).sum(0))
+            headline = summarize_weighted(HEADLINE, unit, draws[HEADLINE], rw.weights)
+            reasons = tuple(
+                text
+                for bad, text in (
+                    (rw.khat > importance.KHAT_LIMIT, f"Pareto k-hat {rw.khat:.2f}"),
+                    (rw.ess < IS_MIN_ESS, f"importance-sampling ESS {rw.ess:.0f}"),
+                )
+                if bad
+            )
+            method = "is"
+        else:
+            headline, reasons, method = result.prior[HEADLINE], (), "forward"
+        out.append(
+            ScenarioOutcome(
+                scenario.name,
+                scenario.title,
+                scenario.description,
+                scenario.to_dict(),
+                method,
+                not reasons,
+                reasons,
+                headline,
+            )
+        )
+    return tuple(out)
+
+
+def drivers(
+    result: Estimate,
+    seed: int = 0,
+    sobol_samples: int = SOBOL_SAMPLES,
+    delta_draws: int = DELTA_DRAWS,
+    delta_resamples: int = DELTA_RESAMPLES,
+) -> Drivers:
+    """Sensitivity, scenarios and prior sensitivity of an estimate's lab.
+
+    The defaults keep a report quick; ``estimator sensitivity`` asks for more samples.
+    """
+    spec = result.spec
+    delta = None
+    if spec.evidence:
+        delta = delta_indices(result, HEADLINE, delta_draws, seed, delta_resamples)
+    return Drivers(
+        tornado=tornado(spec, HEADLINE),
+        sobol=sobol_indices(spec, HEADLINE, sobol_samples, seed),
+        delta=delta,
+        scenarios=scenario_outcomes(result),
+        prior_sensitivity=prior_sensitivity(
+            result, [n for n in FLAGGED if n in spec.model.quantities], seed
+        ),
+    )
