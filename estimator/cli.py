@@ -95,6 +95,14 @@ def output_folder(priors_dir: str, out: Path | None) -> Path:
     return out if out is not None else Path("reports") / Path(priors_dir).resolve().name
 
 
+skip_option = click.option(
+    "--skip-sensitivity",
+    is_flag=True,
+    help="Leave out what drives the estimate (tornado, Sobol, delta, scenarios, prior "
+    "sensitivity): a faster run.",
+)
+
+
 def assess_with_progress(
     spec: LabSpec,
     method: str,
@@ -102,6 +110,7 @@ def assess_with_progress(
     seed: int,
     console: Console,
     history_of: tuple[str, ...] = (),
+    with_drivers: bool = True,
 ) -> Assessment:
     """Run :func:`estimator.assess.assess` with a progress display."""
     from estimator.assess import assess
@@ -116,6 +125,7 @@ def assess_with_progress(
             seed,
             step=status.update,
             history_of=(HEADLINE, *history_of),
+            with_drivers=with_drivers,
         )
 
 
@@ -163,6 +173,7 @@ def validate(priors_dir: str) -> None:
     help="Run the lab under one of its scenarios (scenarios.toml) "
     "[default output: reports/<lab>/scenarios/<name>].",
 )
+@skip_option
 def run(
     priors_dir: str,
     method: str,
@@ -170,6 +181,7 @@ def run(
     seed: int,
     out: Path | None,
     scenario: str | None,
+    skip_sensitivity: bool,
 ) -> None:
     """Estimate a lab's spend; write summary.json, posterior.nc and the report.
 
@@ -185,7 +197,9 @@ def run(
         spec = with_scenario(spec, scenario)
         folder = out if out is not None else folder / "scenarios" / scenario
     console = Console()
-    assessment = assess_with_progress(spec, method, draws, seed, console)
+    assessment = assess_with_progress(
+        spec, method, draws, seed, console, with_drivers=not skip_sensitivity
+    )
     write_outputs(assessment, folder, console)
     print_assessment(assessment, console)
     exit_on_failed_diagnostics(assessment)
@@ -220,7 +234,15 @@ def with_scenario(spec: LabSpec, name: str) -> LabSpec:
 @draws_option
 @seed_option
 @out_option
-def update(priors_dir: str, method: str, draws: int | None, seed: int, out: Path | None) -> None:
+@skip_option
+def update(
+    priors_dir: str,
+    method: str,
+    draws: int | None,
+    seed: int,
+    out: Path | None,
+    skip_sensitivity: bool,
+) -> None:
     """Re-estimate and show what moved since the last saved run (its summary.json).
 
     Lists the claims that are new or changed since then, with each new claim's verdict
@@ -241,7 +263,9 @@ def update(priors_dir: str, method: str, draws: int | None, seed: int, out: Path
         previous = read_previous(folder / "summary.json")
     except PreviousRunError as error:
         fail_on_bad_input(error)
-    assessment = assess_with_progress(spec, method, draws, seed, console)
+    assessment = assess_with_progress(
+        spec, method, draws, seed, console, with_drivers=not skip_sensitivity
+    )
     if previous is None:
         console.print(f"no previous run in {folder}: this run is the baseline")
     else:
@@ -269,7 +293,7 @@ def check(priors_dir: str, method: str, seed: int) -> None:
 
     spec = load(priors_dir)
     console = Console()
-    assessment = assess_with_progress(spec, method, None, seed, console)
+    assessment = assess_with_progress(spec, method, None, seed, console, with_drivers=False)
     print_assessment(assessment, console, quantities=False)
     exit_on_failed_diagnostics(assessment)
 
@@ -318,7 +342,9 @@ def history(
             )
         )
     console = Console()
-    assessment = assess_with_progress(spec, method, None, seed, console, quantities)
+    assessment = assess_with_progress(
+        spec, method, None, seed, console, quantities, with_drivers=False
+    )
     folder = output_folder(priors_dir, out) / "figures"
     for name in dict.fromkeys(("spend.total", *quantities)):
         print_history(assessment, name, console)

@@ -145,14 +145,15 @@ def drivers(
     """
     spec = result.spec
     delta = None
-    if spec.evidence:
+    flags: tuple[PriorSensitivity, ...] = ()
+    # Indices over the posterior need a posterior worth the name.
+    if spec.evidence and result.diagnostics.passed:
         delta = delta_indices(result, HEADLINE, delta_draws, seed, delta_resamples)
+        flags = prior_sensitivity(result, [n for n in FLAGGED if n in spec.model.quantities], seed)
     return Drivers(
         tornado=tornado(spec, HEADLINE),
         sobol=sobol_indices(spec, HEADLINE, sobol_samples, seed),
         delta=delta,
         scenarios=scenario_outcomes(result),
-        prior_sensitivity=prior_sensitivity(
-            result, [n for n in FLAGGED if n in spec.model.quantities], seed
-        ),
+        prior_sensitivity=flags,
     )

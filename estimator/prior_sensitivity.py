@@ -114,8 +114,11 @@ def prior_sensitivity(
             "log_likelihood": {"claims": loglik.reshape(shape)},
         }
     )
-    prior = azs.psense(tree, var_names=names, group="prior")
-    likelihood = azs.psense(tree, var_names=names, group="likelihood")
+    try:
+        prior = azs.psense(tree, var_names=names, group="prior")
+        likelihood = azs.psense(tree, var_names=names, group="likelihood")
+    except ValueError:  # a degenerate sample: Pareto smoothing has no tail to fit
+        return ()
     return tuple(
         PriorSensitivity(n, float(np.asarray(prior[n])), float(np.asarray(likelihood[n])))
         for n in names

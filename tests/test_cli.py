@@ -108,6 +108,7 @@ def test_another_seed_changes_the_numbers(tmp_path: Path) -> None:
             "is",
             "--draws",
             "5000",
+            "--skip-sensitivity",
             "--seed",
             seed,
             "--out",
@@ -123,7 +124,15 @@ def test_another_seed_changes_the_numbers(tmp_path: Path) -> None:
 
 def test_failed_diagnostics_exit_3_and_withhold_the_headline(tmp_path: Path) -> None:
     code, output = _run(
-        "run", str(DEEPSEEK), "--method", "is", "--draws", "2000", "--out", str(tmp_path)
+        "run",
+        str(DEEPSEEK),
+        "--method",
+        "is",
+        "--draws",
+        "2000",
+        "--skip-sensitivity",
+        "--out",
+        str(tmp_path),
     )
     assert code == 3
     assert "FAILED" in output
@@ -150,7 +159,7 @@ def test_default_output_folder_is_reports_lab(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    _run("run", str(DEEPSEEK), "--method", "is", "--draws", "2000")
+    _run("run", str(DEEPSEEK), "--method", "is", "--draws", "2000", "--skip-sensitivity")
     assert (tmp_path / "reports" / "deepseek" / "summary.json").is_file()
 
 
@@ -188,7 +197,12 @@ def test_help_lists_the_commands() -> None:
 
 def test_second_lab_runs(tmp_path: Path) -> None:
     code, output = _run(
-        "run", str(DEEPSEEK.parent / "xai-colossus"), "--draws", "5000", "--out", str(tmp_path)
+        "run",
+        str(DEEPSEEK.parent / "xai-colossus"),
+        "--draws",
+        "5000",
+        "--out",
+        str(tmp_path),
     )
     assert code == 0, output
     assert json.loads((tmp_path / "summary.json").read_text())["lab"] == "xai-colossus"

@@ -41,7 +41,8 @@ def _lab(tmp_path: Path, text: str) -> Path:
     # NUTS can't sample the toy lab's mixture with a fixed component: use an interval.
     files["costs.toml"] = "\n".join(
         'staff.headcount = { between = [50, 200], unit = "person", source = "test" }'
-        if line.strip().startswith("staff.headcount") else line
+        if line.strip().startswith("staff.headcount")
+        else line
         for line in TOY_LAB["costs.toml"].splitlines()
     )
     files["correlations.toml"] = text

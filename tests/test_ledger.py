@@ -45,7 +45,7 @@ def _invoke(*args: str) -> tuple[int, str]:
 
 
 SMALL_NEW = NEW | {"quantity": "gpu_spend", "value": "1.6e8"}
-FAST = ("--method", "is", "--draws", "32768")
+FAST = ("--method", "is", "--draws", "32768", "--skip-sensitivity")
 
 
 @pytest.fixture

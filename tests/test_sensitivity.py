@@ -23,7 +23,6 @@ from estimator.distributions import LogNormal
 from estimator.model import UnknownQuantityError
 from estimator.posterior import Estimate, estimate
 from estimator.sensitivity import (
-    DUMMY_INPUT,
     Factor,
     SobolResult,
     SobolRow,
@@ -37,6 +36,7 @@ from estimator.sensitivity import (
     tornado,
 )
 from estimator.sensitivity_figures import sobol_figure, tornado_figure
+from estimator.sobol import DUMMY_INPUT
 from estimator.spec import LabSpec, load_lab
 
 from .conftest import REDUCED_LAB, TOY_LAB, claims_toml, write_lab

@@ -1,0 +1,459 @@
+"""Which inputs drive a quantity under the prior: variance-based (Sobol') first- and
+total-order indices on a Saltelli design (:func:`SALib.sample.sobol.sample`,
+:func:`SALib.analyze.sobol.analyze`).
+
+Sobol' indices need independent factors: inputs the lab correlates
+(``correlations.toml``) are analysed together as one factor, realised through the same
+Gaussian copula as the Monte Carlo. The core, :func:`sobol_factors` (and
+:func:`sobol_analysis` for independent inputs), takes any vectorised function, so it can
+be checked on functions whose indices are known. Every random step takes a seed. The
+shared helpers of :mod:`estimator.delta` and :mod:`estimator.tornado` live here too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import special
+
+from estimator.correlations import from_normal
+from estimator.distributions import Fixed
+from estimator.model import HEADLINE
+
+if TYPE_CHECKING:
+    from estimator.spec import LabSpec
+
+#: Most rows of the Saltelli design evaluated at once; memory for the model stays bounded.
+CHUNK_ROWS = 2**16
+#: Unit-hypercube coordinates are clipped into ``(U_EPSILON, 1 - U_EPSILON)`` before a
+#: quantile function sees them, so unbounded beliefs never map to infinity.
+U_EPSILON = 1e-12
+CONF_LEVEL = 0.95
+NUM_RESAMPLES = 100
+#: The quantiles a tornado moves each input to.
+TORNADO_QUANTILES = (0.05, 0.95)
+#: Name of the uninfluential column added to the delta analysis to measure its noise floor.
+DUMMY_INPUT = "(dummy)"
+#: Name of the column that pads a Sobol' design of one correlated group (see
+#: :func:`sobol_factors`).
+PADDING_INPUT = "(padding)"
+#: Joins the names of correlated inputs analysed as one Sobol' factor.
+GROUP_JOINER = " & "
+
+#: A vectorised function of named input arrays, returning one output array.
+Function = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+#: A vectorised quantile function (inverse CDF) of one input.
+Ppf = Callable[[np.ndarray], np.ndarray]
+
+
+def _plain(value: Any) -> float | None:
+    """A JSON-ready float (``None`` for NaN or infinity)."""
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _derived_seed(seed: int, key: int) -> int:
+    """A non-zero 32-bit seed derived from ``seed`` for step ``key``.
+
+    SALib seeds its generators only when given a *truthy* seed (``if seed:``), so a
+    seed of 0 would silently fall back to numpy's global generator; every seed handed
+    to SALib is therefore derived here and never zero.
+    """
+    state = np.random.SeedSequence(seed, spawn_key=(key,)).generate_state(1, dtype=np.uint32)
+    return int(state[0]) or 1
+
+
+def _descending(value: float) -> float:
+    """Sort key: largest first, NaN last."""
+    return -value if math.isfinite(value) else math.inf
+
+
+# ---------------------------------------------------------------------------------------
+# Sobol' indices
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SobolRow:
+    """First- and total-order Sobol' indices of one factor, with 95% bootstrap half-widths.
+
+    A factor is one input, or several inputs the lab correlates, analysed together
+    (``group`` lists them; it is empty for a single input).
+    """
+
+    input: str
+    S1: float
+    S1_conf: float
+    ST: float
+    ST_conf: float
+    group: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "S1": _plain(self.S1),
+            "S1_conf": _plain(self.S1_conf),
+            "ST": _plain(self.ST),
+            "ST_conf": _plain(self.ST_conf),
+            "group": list(self.group),
+        }
+
+
+@dataclass(frozen=True)
+class SobolResult:
+    """Sobol' indices of one quantity, one row per factor, by ST descending.
+
+    Attributes
+    ----------
+    quantity : str
+        The quantity analysed.
+    base_samples : int
+        ``N`` of the Saltelli design; the function was evaluated ``N * (D + 2)`` times
+        for ``D`` factors.
+    seed : int
+        Seed of the design's scrambling and of the bootstrap.
+    rows : tuple of SobolRow
+        Sorted by total-order index, largest first.
+    evaluations : int
+        Function evaluations made.
+    conf_level : float
+        Level of the bootstrap confidence half-widths ``S1_conf`` and ``ST_conf``.
+    """
+
+    quantity: str
+    base_samples: int
+    seed: int
+    rows: tuple[SobolRow, ...]
+    evaluations: int
+    conf_level: float = CONF_LEVEL
+
+    def row(self, name: str) -> SobolRow:
+        """The row of a factor by name (an input, or the joined names of a group)."""
+        for row in self.rows:
+            if row.input == name:
+                return row
+        raise KeyError(f"no factor {name!r}; factors: {', '.join(r.input for r in self.rows)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": "sobol",
+            "quantity": self.quantity,
+            "base_samples": self.base_samples,
+            "seed": self.seed,
+            "evaluations": self.evaluations,
+            "conf_level": self.conf_level,
+            "rows": [row.to_dict() for row in self.rows],
+        }
+
+
+@dataclass(frozen=True)
+class Factor:
+    """An independent factor of a Sobol' analysis: one or more inputs and the map from
+    independent uniforms to their values.
+
+    Attributes
+    ----------
+    inputs : tuple of str
+        The inputs this factor sets.
+    transform : callable
+        Takes an array of shape ``(rows, len(inputs))`` of uniforms in (0, 1) and returns
+        a mapping of each input name to its values (one per row). For one input this is
+        its quantile function; for correlated inputs, a copula.
+    """
+
+    inputs: tuple[str, ...]
+    transform: Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+    @property
+    def label(self) -> str:
+        return GROUP_JOINER.join(self.inputs)
+
+
+def independent_factor(name: str, ppf: Ppf) -> Factor:
+    """A factor of one input given by its quantile function."""
+
+    def transform(u: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: np.asarray(ppf(u[:, 0]), dtype=float)}
+
+    return Factor((name,), transform)
+
+
+def sobol_factors(
+    function: Function,
+    factors: Sequence[Factor],
+    *,
+    quantity: str = "y",
+    base_samples: int = 2**14,
+    seed: int = 0,
+    chunk_rows: int = CHUNK_ROWS,
+    num_resamples: int = NUM_RESAMPLES,
+) -> SobolResult:
+    """First- and total-order Sobol' indices of a vectorised function of independent
+    factors.
+
+    A scrambled Saltelli design on the unit hypercube (:func:`SALib.sample.sobol.sample`,
+    without second-order columns; a factor of several inputs is one SALib group, so its
+    columns are exchanged together) is mapped through each factor's transform, the
+    function is evaluated on at most ``chunk_rows`` rows at a time, and
+    :func:`SALib.analyze.sobol.analyze` estimates the indices with bootstrap confidence
+    half-widths at level 0.95.
+
+    Parameters
+    ----------
+    function : callable
+        Takes a mapping of input name to a 1-d array (one value per row) and returns an
+        array of outputs broadcastable to that length.
+    factors : sequence of Factor
+        The independent factors; their inputs must be distinct.
+    quantity : str
+        A label for the output, kept in the result.
+    base_samples : int
+        ``N``, a power of two; the design has ``N * (D + 2)`` rows for ``D`` factors.
+    seed : int
+        Seed of the design's scrambling and of the bootstrap.
+    chunk_rows : int
+        Most rows evaluated at once (rounded down to whole blocks of ``D + 2`` rows, so
+        each base point and its cross-samples are evaluated together).
+    num_resamples : int
+        Bootstrap resamples for the confidence half-widths.
+
+    Returns
+    -------
+    SobolResult
+        One row per factor, by total-order index descending.
+
+    Raises
+    ------
+    ValueError
+        With no factors, repeated inputs, a base sample size that is not a power of two,
+        non-finite outputs, or an output that does not vary (the indices are undefined).
+    """
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    if not factors:
+        raise ValueError("no uncertain inputs: there is nothing to attribute variance to")
+    columns = [name for factor in factors for name in factor.inputs]
+    if len(set(columns)) != len(columns):
+        raise ValueError("an input appears in more than one factor")
+    if base_samples < 2 or base_samples & (base_samples - 1):
+        raise ValueError(f"base_samples must be a power of two >= 2, not {base_samples}")
+    design = list(factors)
+    if len(factors) == 1 and len(factors[0].inputs) > 1:
+        # SALib's sampler ignores a lone group (it would cross-sample the group's columns
+        # one by one) while its analysis honours it; a column the function never sees, in
+        # a group of its own, keeps the two consistent. Its row is dropped.
+        design.append(Factor((PADDING_INPUT,), lambda u: {}))
+        columns.append(PADDING_INPUT)
+    problem: dict[str, Any] = {
+        "num_vars": len(columns),
+        "names": columns,
+        "bounds": [[0.0, 1.0]] * len(columns),
+    }
+    if any(len(f.inputs) > 1 for f in design):
+        problem["groups"] = [f.label for f in design for _ in f.inputs]
+    design_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    units = sobol_sample.sample(problem, base_samples, calc_second_order=False, seed=design_rng)
+    rows = units.shape[0]
+    block = len(design) + 2
+    step = max(chunk_rows // block, 1) * block
+    slices: list[slice] = []
+    position = 0
+    for factor in design:
+        slices.append(slice(position, position + len(factor.inputs)))
+        position += len(factor.inputs)
+    outputs = np.empty(rows)
+    for start in range(0, rows, step):
+        stop = min(start + step, rows)
+        chunk = np.clip(units[start:stop], U_EPSILON, 1.0 - U_EPSILON)
+        values: dict[str, np.ndarray] = {}
+        for factor, where in zip(design, slices, strict=True):
+            values.update(factor.transform(chunk[:, where]))
+        result = np.asarray(function(values), dtype=float)
+        outputs[start:stop] = np.broadcast_to(result, (stop - start,))
+    del units
+    if not np.all(np.isfinite(outputs)):
+        raise ValueError(f"{quantity}: the function gave non-finite values on the design")
+    if np.ptp(outputs) == 0:
+        raise ValueError(f"{quantity} does not vary with the inputs; its indices are undefined")
+    indices = sobol_analyze.analyze(
+        problem,
+        outputs,
+        calc_second_order=False,
+        num_resamples=num_resamples,
+        conf_level=CONF_LEVEL,
+        seed=_derived_seed(seed, 1),
+    )
+    result_rows = [
+        SobolRow(
+            factor.label,
+            float(indices["S1"][j]),
+            float(indices["S1_conf"][j]),
+            float(indices["ST"][j]),
+            float(indices["ST_conf"][j]),
+            factor.inputs if len(factor.inputs) > 1 else (),
+        )
+        for j, factor in enumerate(factors)
+    ]
+    result_rows.sort(key=lambda r: _descending(r.ST))
+    return SobolResult(quantity, base_samples, seed, tuple(result_rows), rows)
+
+
+def sobol_analysis(
+    function: Function,
+    ppfs: Mapping[str, Ppf],
+    *,
+    quantity: str = "y",
+    base_samples: int = 2**14,
+    seed: int = 0,
+    chunk_rows: int = CHUNK_ROWS,
+    num_resamples: int = NUM_RESAMPLES,
+) -> SobolResult:
+    """Sobol' indices of a vectorised function of independent inputs, each given by its
+    quantile function (vectorised over an array of probabilities).
+
+    See :func:`sobol_factors` for the method, the parameters and the errors.
+    """
+    return sobol_factors(
+        function,
+        [independent_factor(name, ppf) for name, ppf in ppfs.items()],
+        quantity=quantity,
+        base_samples=base_samples,
+        seed=seed,
+        chunk_rows=chunk_rows,
+        num_resamples=num_resamples,
+    )
+
+
+def lab_factors(spec: LabSpec) -> list[Factor]:
+    """The independent factors of a lab's prior, in the model's input order.
+
+    Uncorrelated stochastic inputs are one factor each (their quantile function). Inputs
+    linked by stated correlations (directly or through a chain) form one factor, mapped
+    through the lab's Gaussian copula: uniforms to independent normals, times the
+    Cholesky factor of the group's normal correlation matrix, to each input by
+    :func:`estimator.correlations.from_normal`, exactly as the Monte Carlo draws them.
+    """
+    stochastic = _stochastic(spec)
+    groups = _correlated_groups(spec)
+    grouped = {name: group for group in groups for name in group}
+    factors: list[Factor] = []
+    done: set[str] = set()
+    for name in stochastic:
+        if name in done:
+            continue
+        if name in grouped:
+            group = grouped[name]
+            factors.append(_copula_factor(spec, group))
+            done.update(group)
+        else:
+            factors.append(independent_factor(name, spec.priors[name].belief.ppf))
+            done.add(name)
+    return factors
+
+
+def _correlated_groups(spec: LabSpec) -> list[tuple[str, ...]]:
+    """Connected components of the stated correlations, each in the model's order."""
+    correlation = spec.correlation
+    if correlation is None:
+        return []
+    names = list(correlation.names)
+    parent = {n: n for n in names}
+
+    def root(n: str) -> str:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for i, a in enumerate(names):
+        for j in range(i + 1, len(names)):
+            if correlation.rank[i, j] != 0:
+                parent[root(names[j])] = root(a)
+    order = spec.model.input_names
+    components: dict[str, list[str]] = {}
+    for n in names:
+        components.setdefault(root(n), []).append(n)
+    groups = [tuple(sorted(c, key=order.index)) for c in components.values()]
+    return sorted(groups, key=lambda g: order.index(g[0]))
+
+
+def _copula_factor(spec: LabSpec, group: tuple[str, ...]) -> Factor:
+    correlation = spec.correlation
+    assert correlation is not None
+    index = [correlation.names.index(n) for n in group]
+    if len(group) == 1:
+        return independent_factor(group[0], spec.priors[group[0]].belief.ppf)
+    cholesky = np.linalg.cholesky(correlation.normal[np.ix_(index, index)])
+    beliefs = [spec.priors[n].belief for n in group]
+
+    def transform(u: np.ndarray) -> dict[str, np.ndarray]:
+        z = special.ndtri(u) @ cholesky.T
+        return {
+            name: np.asarray(from_normal(belief, z[:, k]), dtype=float)
+            for k, (name, belief) in enumerate(zip(group, beliefs, strict=True))
+        }
+
+    return Factor(group, transform)
+
+
+def sobol_indices(
+    spec: LabSpec, quantity: str = HEADLINE, base_samples: int = 2**14, seed: int = 0
+) -> SobolResult:
+    """Sobol' indices of a quantity of a lab under its prior.
+
+    Each stochastic input is a factor, except that inputs the lab correlates are one
+    factor together (see :func:`lab_factors`), so the factors are independent as the
+    variance decomposition requires; fixed inputs are held at their values.
+
+    Parameters
+    ----------
+    spec : LabSpec
+        The lab.
+    quantity : str
+        Any named quantity (default ``spend.total``).
+    base_samples : int
+        ``N`` of the Saltelli design, a power of two; the model is evaluated
+        ``N * (D + 2)`` times for ``D`` factors.
+    seed : int
+        Seed of the design and the bootstrap.
+
+    Returns
+    -------
+    SobolResult
+        One row per factor, by total-order index descending.
+
+    Raises
+    ------
+    UnknownQuantityError
+        For a name the model does not define.
+    ValueError
+        When the quantity does not vary under the prior.
+    """
+    spec.model.quantity(quantity)
+    model = spec.model
+    constants = _fixed_values(spec)
+
+    def function(columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(model.evaluate({**constants, **columns})[quantity], dtype=float)
+
+    return sobol_factors(
+        function, lab_factors(spec), quantity=quantity, base_samples=base_samples, seed=seed
+    )
+
+
+def _stochastic(spec: LabSpec) -> list[str]:
+    """Stochastic inputs in the model's order."""
+    return [n for n in spec.model.input_names if not isinstance(spec.priors[n].belief, Fixed)]
+
+
+def _fixed_values(spec: LabSpec) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name in spec.model.input_names:
+        belief = spec.priors[name].belief
+        if isinstance(belief, Fixed):
+            out[name] = float(belief.value)
+    return out
