@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from estimator.assess import Assessment, assess
 from estimator.spec import LabSpec, load_lab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,12 @@ def toy_spec(tmp_path_factory: pytest.TempPathFactory) -> LabSpec:
 def deepseek() -> LabSpec:
     """The shipped DeepSeek lab, loaded once."""
     return load_lab(DEEPSEEK)
+
+
+@pytest.fixture(scope="session")
+def deepseek_assessment(deepseek: LabSpec) -> Assessment:
+    """The full assessment of the shipped lab (quick path), computed once."""
+    return assess(deepseek, "is", seed=0)
 
 
 def claims_toml(*claims: dict[str, object]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from estimator.assess import Assessment, assess
+from estimator.assess import Assessment
 from estimator.posterior import estimate
 from estimator.prior_sensitivity import prior_sensitivity
 from estimator.report import write_report
@@ -42,9 +42,9 @@ def test_a_vague_claim_leaves_the_conclusion_on_assumptions(tmp_path: Path) -> N
     assert flag.diagnosis.startswith("rests on assumptions")
 
 
-@pytest.fixture(scope="module")
-def full(deepseek: LabSpec) -> Assessment:
-    return assess(deepseek, "is", seed=0)
+@pytest.fixture
+def full(deepseek_assessment: Assessment) -> Assessment:
+    return deepseek_assessment
 
 
 def test_report_and_summary_show_what_drives_the_estimate(full: Assessment, tmp_path: Path) -> None:

@@ -10,17 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from estimator.assess import Assessment, assess
+from estimator.assess import Assessment
 from estimator.report import ReportFiles, write_report
 from estimator.spec import LabSpec
 from estimator.summary_json import write_summary
 
-FIGURES = ("total_spend", "components", "claims", "learning", "history")
-
-
-@pytest.fixture(scope="module")
-def deepseek_assessment(deepseek: LabSpec) -> Assessment:
-    return assess(deepseek, "is", seed=0)
+FIGURES = (
+    "total_spend",
+    "components",
+    "claims",
+    "learning",
+    "tornado",
+    "sobol",
+    "scenarios",
+    "history",
+)
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def test_check_claim_percentile_matches_the_closed_form(
     spec = _lab(tmp_path, [claim])
     prior = _count_prior(spec)
     exact = stats.norm.cdf((math.log(value) - prior.mu) / math.hypot(prior.sigma, 0.3))
-    result = assess(spec, "is", DRAWS, seed=1).verdict("c")
+    result = assess(spec, "is", DRAWS, seed=1, with_drivers=False).verdict("c")
     # The estimate is a mean of DRAWS bounded terms: its MC error is below 0.5 / sqrt(DRAWS).
     assert result.percentile == pytest.approx(exact, abs=4 * 0.5 / math.sqrt(DRAWS))
     assert result.tail_probability == pytest.approx(
@@ -115,7 +115,7 @@ def test_bounds_get_the_probability_that_they_hold(tmp_path: Path) -> None:
     prior = _count_prior(spec)
     spread = math.hypot(prior.sigma, 0.2)
     above = stats.norm.sf((math.log(5000) - prior.mu) / spread)
-    result = assess(spec, "is", DRAWS, seed=2)
+    result = assess(spec, "is", DRAWS, seed=2, with_drivers=False)
     tolerance = 4 * 0.5 / math.sqrt(DRAWS)
     assert result.verdict("low").bound_holds == pytest.approx(above, abs=tolerance)
     assert result.verdict("low").tail_probability == pytest.approx(above, abs=tolerance)
@@ -151,7 +151,7 @@ def test_evidence_is_judged_leaving_itself_out(tmp_path: Path) -> None:
     ]
     spec = _lab(tmp_path, claims)
     prior = _count_prior(spec)
-    result = assess(spec, "is", DRAWS, seed=3)
+    result = assess(spec, "is", DRAWS, seed=3, with_drivers=False)
     for judged, other in (("a", 6000), ("b", 3000)):
         precision = 1 / prior.sigma**2 + 1 / 0.25**2
         mean = (prior.mu / prior.sigma**2 + math.log(other) / 0.25**2) / precision
@@ -173,7 +173,9 @@ def test_influence_says_which_way_a_claim_pulled(tmp_path: Path) -> None:
     assert influence["median_change"] < -0.05
     # A sharp claim at the prior median narrows the interval: leaving it out widens it.
     spec = _lab(tmp_path / "b", [])
-    median = assess(spec, "is", DRAWS, seed=4).estimate.prior["gpu_spend"].median
+    median = (
+        assess(spec, "is", DRAWS, seed=4, with_drivers=False).estimate.prior["gpu_spend"].median
+    )
     claims = [{"id": "sharp", "quantity": "gpu_spend", "value": median, "noise": 0.05}]
     influence = assess(_lab(tmp_path / "c", claims), "is", DRAWS, seed=4).verdict("sharp").influence
     assert influence is not None
@@ -211,7 +213,9 @@ def test_questions_match_closed_forms(tmp_path: Path) -> None:
     spec = _lab(tmp_path, [], QUESTIONS)
     count, price = _count_prior(spec), spec.priors["fleet.x.unit_price"].belief
     assert isinstance(price, LogNormal)
-    answers = {a.question.id: a for a in assess(spec, "is", DRAWS, seed=5).answers}
+    answers = {
+        a.question.id: a for a in assess(spec, "is", DRAWS, seed=5, with_drivers=False).answers
+    }
     exact = {
         "many": count.frozen().sf(5000),
         "cheap": price.frozen().cdf(25_000),
@@ -248,7 +252,7 @@ def test_bad_questions_are_reported(tmp_path: Path, text: str, key: str, fragmen
 
 
 def test_deepseek_answers_the_seed_question(deepseek: LabSpec) -> None:
-    answers = {a.question.id: a for a in assess(deepseek, "is", seed=0).answers}
+    answers = {a.question.id: a for a in assess(deepseek, "is", seed=0, with_drivers=False).answers}
     assert answers["over_1b"].probability > 0.9
     assert answers["under_6m"].probability < 0.001
     assert answers["v3_under_1pct"].probability > 0.99
