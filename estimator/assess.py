@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from estimator.history import HistoryPoint, history
 from estimator.model import HEADLINE
@@ -38,6 +38,38 @@ class Assessment:
             for k in ("consistent", "in tension", "contradicted")
         }
         return f"Assessment({self.estimate!r}, verdicts={counts}, questions={len(self.answers)})"
+
+    def to_frame(self) -> Any:
+        """One row per claim: what it says, its verdict and how far it is believed."""
+        import pandas as pd
+
+        rows = []
+        for v in self.verdicts:
+            c = v.claim
+            rows.append(
+                {
+                    "claim": c.id,
+                    "quantity": c.quantity,
+                    "says": c.stated,
+                    "use": "relay" if c.repeats else c.use,
+                    "credibility": c.credibility,
+                    "verdict": v.verdict,
+                    "percentile": v.percentile,
+                    "tail_probability": v.tail_probability,
+                    "prior_reliability": c.reliability,
+                    "reliability": v.reliability,
+                    "median_change_without": (v.influence or {}).get("median_change"),
+                    "source": c.source.text,
+                    "date": c.source.date or c.date.isoformat(),
+                }
+            )
+        return pd.DataFrame(rows).set_index("claim")
+
+    def questions_frame(self) -> Any:
+        """The questions with their posterior probabilities."""
+        import pandas as pd
+
+        return pd.DataFrame([a.to_dict() for a in self.answers]).set_index("id")
 
     def verdict(self, claim_id: str) -> Verdict:
         """The verdict on one claim."""

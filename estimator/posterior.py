@@ -72,6 +72,36 @@ class Estimate:
     trace: Any = field(default=None, repr=False)
     log_ratios: np.ndarray | None = field(default=None, repr=False)
 
+    def to_frame(self) -> Any:
+        """Prior and posterior of every quantity as a pandas DataFrame, one row each."""
+        import pandas as pd
+
+        rows = []
+        for name, post in self.posterior.items():
+            prior = self.prior[name]
+            rows.append(
+                {
+                    "quantity": name,
+                    "unit": post.unit,
+                    "prior_median": prior.median,
+                    "prior_q05": prior.ci90[0],
+                    "prior_q95": prior.ci90[1],
+                    "median": post.median,
+                    "q05": post.ci90[0],
+                    "q95": post.ci90[1],
+                    "mean": post.mean,
+                    "mcse_q05": post.quantile_mcse[0.05],
+                    "mcse_q95": post.quantile_mcse[0.95],
+                }
+            )
+        return pd.DataFrame(rows).set_index("quantity")
+
+    def to_datatree(self) -> Any:
+        """The estimate as an ``xarray.DataTree`` (what ``posterior.nc`` holds)."""
+        from estimator.storage import posterior_tree
+
+        return posterior_tree(self)
+
     def values(self, name: str) -> np.ndarray:
         """Draws of a quantity that, with :meth:`sample_weights`, represent the posterior:
         NUTS draws (chains concatenated), or the prior draws the quick path reweights."""
