@@ -65,6 +65,32 @@ class Drivers:
     scenarios: tuple[ScenarioOutcome, ...] = field(repr=False)
     prior_sensitivity: tuple[PriorSensitivity, ...] = field(repr=False)
 
+    def __repr__(self) -> str:
+        top = ", ".join(bar.input for bar in self.tornado[:3])
+        return (
+            f"Drivers(largest swings: {top}; {len(self.sobol.rows)} Sobol factors; "
+            f"{len(self.scenarios)} scenarios)"
+        )
+
+    def to_frame(self) -> Any:
+        """One row per input: tornado swing, Sobol indices and (when computed) delta."""
+        import pandas as pd
+
+        rows: dict[str, dict[str, Any]] = {}
+        for bar in self.tornado:
+            rows.setdefault(bar.input, {})["swing"] = bar.swing
+        for row in self.sobol.rows:
+            for name in row.group or (row.input,):
+                rows.setdefault(name, {}).update(
+                    {"S1": row.S1, "ST": row.ST, "sobol_factor": row.input}
+                )
+        if self.delta is not None:
+            for delta_row in self.delta.rows:
+                rows.setdefault(delta_row.input, {})["delta"] = delta_row.delta
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "input"
+        return frame.sort_values("swing", ascending=False)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "tornado": [bar.to_dict() for bar in self.tornado],

@@ -91,6 +91,15 @@ class LabSpec:
                 return claim
         raise KeyError(f"no claim {claim_id!r}; ids: {', '.join(c.id for c in self.claims)}")
 
+    def __repr__(self) -> str:
+        return (
+            f"LabSpec({self.name!r}: {len(self.priors)} inputs "
+            f"({len(self.stochastic_inputs)} uncertain), {len(self.claims)} claims, "
+            f"{len(self.questions)} questions, {len(self.scenarios)} scenarios"
+            + (f", scenario {self.scenario!r}" if self.scenario else "")
+            + ")"
+        )
+
     @property
     def inputs_sha256(self) -> str:
         """Hash of every file read, by name and content."""
