@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
 
+def _table(title: str) -> Table:
+    """A table in the house style: title on the left, a rule under the header."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+
+
 def _cells(s: Summary) -> tuple[str, str]:
     low, high = s.ci90
     return number(s.median, s.unit), f"{bare(low, s.unit)}–{bare(high, s.unit)}"
@@ -46,12 +51,9 @@ def print_quantities(result: Estimate, console: Console) -> None:
     """Every named quantity: prior and posterior median with the 90% interval."""
     spec = result.spec
     window = spec.model.window
-    table = Table(
-        title=f"{spec.title}\n{window.start} to {window.end} ({window.years:.2f} years); "
-        f"median and 90% interval; method {result.diagnostics.method}, seed {result.seed}",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = _table(
+        f"{spec.title}\n{window.start} to {window.end} ({window.years:.2f} years); "
+        f"median and 90% interval; method {result.diagnostics.method}, seed {result.seed}"
     )
     table.add_column("quantity", style="bold", min_width=22, no_wrap=True, overflow="ellipsis")
     table.add_column("prior", justify="right", no_wrap=True)
@@ -79,9 +81,7 @@ def print_quantities(result: Estimate, console: Console) -> None:
 
 def print_verdicts(assessment: Assessment, console: Console) -> None:
     """Each claim: what it says, its verdict, and how far it is believed."""
-    table = Table(
-        title="claims and verdicts", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
-    )
+    table = _table("claims and verdicts")
     table.add_column("claim", style="bold", overflow="fold")
     table.add_column("says", overflow="fold")
     table.add_column("verdict", no_wrap=True)
@@ -103,7 +103,7 @@ def print_verdicts(assessment: Assessment, console: Console) -> None:
 
 def print_answers(assessment: Assessment, console: Console) -> None:
     """The lab's questions with their posterior probabilities."""
-    table = Table(title="questions", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = _table("questions")
     table.add_column("question", overflow="fold")
     table.add_column("probability", justify="right", no_wrap=True)
     for a in assessment.answers:
@@ -155,9 +155,7 @@ def print_comparison(assessment: Assessment, console: Console) -> None:
     )
     changed = [*comparison.new_claims, *comparison.changed_claims]
     if changed:
-        table = Table(
-            title="new or changed claims", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
-        )
+        table = _table("new or changed claims")
         table.add_column("claim", style="bold", overflow="fold")
         table.add_column("status", overflow="fold")
         table.add_column("verdict before it was counted", no_wrap=True)
@@ -182,7 +180,7 @@ def print_comparison(assessment: Assessment, console: Console) -> None:
         console.print("no claim is new or changed")
     if comparison.removed_claims:
         console.print("removed claims: " + ", ".join(comparison.removed_claims))
-    table = Table(title="what moved", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = _table("what moved")
     table.add_column("quantity", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
     table.add_column("before", justify="right", no_wrap=True)
     table.add_column("now", justify="right", no_wrap=True)
@@ -207,9 +205,7 @@ def print_comparison(assessment: Assessment, console: Console) -> None:
 
 def print_history(assessment: Assessment, name: str, console: Console) -> None:
     """A quantity as of each date on which a claim appeared."""
-    table = Table(
-        title=f"{name} over time", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
-    )
+    table = _table(f"{name} over time")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("date", no_wrap=True)
     table.add_column("claims that appeared", overflow="fold")
@@ -247,12 +243,7 @@ def print_new_claims(judged: tuple[Verdict, ...], current: Estimate, console: Co
 def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
     """Tornado, Sobol and delta indices, scenarios and prior sensitivity."""
     unit = result.prior[HEADLINE].unit
-    table = Table(
-        title=f"tornado: {HEADLINE} as each input goes from its 5% to 95% quantile",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
+    table = _table(f"tornado: {HEADLINE} as each input goes from its 5% to 95% quantile")
     table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
     table.add_column("at 5%", justify="right", no_wrap=True)
     table.add_column("at 95%", justify="right", no_wrap=True)
@@ -265,12 +256,9 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
             number(bar.swing, unit),
         )
     console.print(table)
-    table = Table(
-        title=f"Sobol indices of {HEADLINE} over the prior "
-        f"({found.sobol.base_samples:,} base samples, 95% CI)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = _table(
+        f"Sobol indices of {HEADLINE} over the prior "
+        f"({found.sobol.base_samples:,} base samples, 95% CI)"
     )
     table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
     table.add_column("first order", justify="right", no_wrap=True)
@@ -281,12 +269,7 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
         )
     console.print(table)
     if found.delta is not None:
-        table = Table(
-            title="delta index over the posterior (correlated inputs)",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-        )
+        table = _table("delta index over the posterior (correlated inputs)")
         table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
         table.add_column("delta", justify="right", no_wrap=True)
         for delta_row in found.delta.rows[:12]:
@@ -295,7 +278,7 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
                 delta_row.input + marker, f"{delta_row.delta:.3f} ± {delta_row.delta_conf:.3f}"
             )
         console.print(table)
-    table = Table(title="scenarios", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = _table("scenarios")
     table.add_column("scenario", overflow="fold")
     table.add_column(HEADLINE, justify="right", no_wrap=True)
     table.add_column("90%", no_wrap=True)
@@ -313,12 +296,7 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
             f"{bare(o.headline.ci90[0], unit)}–{bare(o.headline.ci90[1], unit)}",
         )
     console.print(table)
-    table = Table(
-        title="assumptions or evidence? (power-scaling sensitivity)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
+    table = _table("assumptions or evidence? (power-scaling sensitivity)")
     table.add_column("quantity", style="bold", no_wrap=True)
     table.add_column("prior", justify="right", no_wrap=True)
     table.add_column("likelihood", justify="right", no_wrap=True)
