@@ -25,23 +25,23 @@ def check_claim(estimate: Estimate, claim: dict[str, Any]) -> Verdict:
     return judge_new(estimate, addition.new_claims[0])
 
 
-def apply_scenario(spec: LabSpec, name: str) -> LabSpec:
+def apply_scenario(spec: LabSpec, name: str, label: str = "scenario") -> LabSpec:
     """The lab under one of its named scenarios.
 
     Raises
     ------
     SpecError
-        Naming the valid scenarios when ``name`` is not one.
+        Naming the valid scenarios when ``name`` is not one (reported against ``label``).
     """
     if name not in spec.scenarios:
         raise SpecError(
             [
                 Problem(
-                    "scenario",
+                    label,
                     "",
                     "unknown scenario",
                     name,
-                    listing(spec.scenarios) or "none",
+                    listing(spec.scenarios) or "none: the lab has no scenarios.toml",
                     did_you_mean(name, spec.scenarios),
                 )
             ]

@@ -207,25 +207,13 @@ def run(
 
 def with_scenario(spec: LabSpec, name: str) -> LabSpec:
     """The lab under a named scenario, or exit with code 2 naming the valid ones."""
-    from estimator.errors import Problem, SpecError, did_you_mean, listing
-    from estimator.scenarios import apply
+    from estimator.api import apply_scenario
+    from estimator.errors import SpecError
 
-    if name not in spec.scenarios:
-        fail_on_bad_input(
-            SpecError(
-                [
-                    Problem(
-                        "--scenario",
-                        "",
-                        "unknown scenario",
-                        name,
-                        listing(spec.scenarios) or "none: this lab has no scenarios.toml",
-                        did_you_mean(name, spec.scenarios),
-                    )
-                ]
-            )
-        )
-    return apply(spec, spec.scenarios[name])
+    try:
+        return apply_scenario(spec, name, label="--scenario")
+    except SpecError as error:
+        fail_on_bad_input(error)
 
 
 @cli.command()

@@ -255,7 +255,7 @@ class Mixture:
 
     def ppf(self, q: np.ndarray | float) -> np.ndarray:
         """Inverse CDF: root-finding for a few values, interpolation on a fine grid of the
-        components' quantiles for many (accurate to ~1e-7 relative, far below MC error)."""
+        components' quantiles for many (accurate to a few 1e-6 relative, far below MC error)."""
         if np.size(q) > 64:
             return self._ppf_grid(np.asarray(q, dtype=float))
         q_arr = np.atleast_1d(np.asarray(q, dtype=float))

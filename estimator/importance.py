@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from estimator.claims import Claim
-from estimator.likelihood import claim_loglik, reliable_probability
+from estimator.likelihood import claim_loglik
 from estimator.simulate import Draws
 from estimator.summaries import Summary, summarize_weighted
 
@@ -71,16 +71,6 @@ def weighted_summaries(
     weights = reweighting.weights
     return {
         name: summarize_weighted(name, unit, draws[name], weights) for name, unit in units.items()
-    }
-
-
-def posterior_reliability(
-    draws: Draws, reweighting: Reweighting, claims: tuple[Claim, ...]
-) -> dict[str, float]:
-    """Each claim's posterior probability of being reliable (weighted mean over draws)."""
-    weights = reweighting.weights
-    return {
-        c.id: float(np.sum(weights * reliable_probability(c, draws[c.quantity]))) for c in claims
     }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from estimator.atomic import atomic_write_text
 from estimator.claims import CLAIM_KEYS, Claim
-from estimator.errors import Problem, SpecError
+from estimator.errors import Problem, Problems, SpecError
 from estimator.spec import CLAIMS_FILE, LabSpec, load_lab
 from estimator.tomlread import read_toml
 
@@ -30,8 +30,6 @@ HEADER = (
     "# The claims ledger: public statements about this lab's spend, each pinned to a\n"
     "# model quantity. See priors/README.md for the format.\n"
 )
-#: Claim keys whose values are numbers (text such as "1.6B" is kept as written).
-NUMBER_KEYS = ("value", "low", "high", "noise", "reliability")
 #: The label under which problems in claims given as command-line options are reported.
 OPTIONS = "options"
 
@@ -44,8 +42,6 @@ def claims_from_file(path: str | Path) -> list[dict[str, Any]]:
     SpecError
         When the file can't be read or holds no claims.
     """
-    from estimator.errors import Problems
-
     problems = Problems()
     label = str(path)
     read = read_toml(Path(path), label, problems)

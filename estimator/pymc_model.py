@@ -78,11 +78,6 @@ def claim_bounds(claims: tuple[Claim, ...]) -> np.ndarray:
     return np.nan_to_num(ends, nan=0.0)
 
 
-def variable_name(name: str) -> str:
-    """Quantity names are used as they are: PyMC and netCDF accept dots."""
-    return name
-
-
 def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
     """The PyMC model of ``spec`` conditioned on ``claims`` (all active by default).
 
@@ -135,18 +130,18 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
             z = pt.dot(pt.constant(correlation.cholesky), w)
             for column, name in enumerate(correlation.names):
                 value = from_normal_tensor(spec.priors[name].belief, z[column])
-                inputs[name] = pm.Deterministic(variable_name(name), value)
+                inputs[name] = pm.Deterministic(name, value)
         for name in spec.model.input_names:
             belief = spec.priors[name].belief
             if name in inputs:
                 continue
             if isinstance(belief, Fixed):
-                inputs[name] = pm.Deterministic(variable_name(name), pt.constant(belief.value))
+                inputs[name] = pm.Deterministic(name, pt.constant(belief.value))
             else:
-                inputs[name] = model.register_rv(_dist(belief), variable_name(name))
+                inputs[name] = model.register_rv(_dist(belief), name)
         values = spec.model.evaluate(inputs, xp=pt)
         for name in spec.model.derived_names:
-            pm.Deterministic(variable_name(name), values[name])
+            pm.Deterministic(name, values[name])
         active = pm.Data(ACTIVE, np.ones(len(claims)))
         ends = pm.Data(BOUNDS, claim_bounds(claims))
         if claims:

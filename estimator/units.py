@@ -50,12 +50,6 @@ _NUMBER_WITH_SUFFIX = re.compile(
 _WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _HYPHENATED = re.compile(r"([A-Za-z_]+)-([A-Za-z_]+)")
 
-#: Units shown in error messages as examples of what is accepted.
-EXAMPLE_UNITS = (
-    "USD, CNY, million USD, USD/GPU, USD/(GPU*hour), USD/kWh, USD/person/year, "
-    "GPU, GPU*hour, person, W/GPU, kW/GPU, hour, year, fraction, %, ratio"
-)
-
 
 @cache
 def registry() -> pint.UnitRegistry:
