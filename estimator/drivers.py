@@ -130,7 +130,7 @@ def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
             continue
         unit = result.posterior[HEADLINE].unit
         if changed.evidence:
-            rw = importance.reweight(importance.claim_logliks(draws, changed.evidence).sum(0))
+            rw = importance.reweight(importance.sum_of_logliks(draws.values, changed.evidence))
             headline = summarize_weighted(HEADLINE, unit, draws[HEADLINE], rw.weights)
             reasons = tuple(
                 text

@@ -10,6 +10,7 @@ log ratios. Pareto k-hat says whether the weights can be trusted (<= 0.7).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,8 @@ from scipy.special import logsumexp
 
 from estimator.claims import Claim
 from estimator.likelihood import claim_loglik
-from estimator.simulate import Draws
+from estimator.simulate import CHUNK_SIZE, Draws, map_chunks
+from estimator.spec import LabSpec
 from estimator.summaries import Summary, summarize_weighted
 
 KHAT_LIMIT = 0.7
@@ -42,6 +44,32 @@ def claim_logliks(draws: Draws, claims: tuple[Claim, ...]) -> np.ndarray:
     for row, claim in enumerate(claims):
         out[row] = claim_loglik(claim, draws[claim.quantity])
     return out
+
+
+def sum_of_logliks(values: Mapping[str, np.ndarray], claims: tuple[Claim, ...]) -> np.ndarray:
+    """Sum over claims of their log-likelihoods at each draw: the log importance ratio."""
+    total = np.zeros(len(next(iter(values.values()))))
+    for claim in claims:
+        total += claim_loglik(claim, values[claim.quantity])
+    return total
+
+
+def prior_log_ratios(
+    spec: LabSpec, draws: int, seed: int, chunk_size: int = CHUNK_SIZE
+) -> np.ndarray:
+    """Log importance ratios of ``draws`` fresh prior draws under the lab's evidence.
+
+    The draws are made and weighed chunk by chunk on several threads; only the ratios
+    are kept (8 bytes a draw), so any number of draws fits in memory.
+    """
+    evidence = spec.evidence
+    parts = map_chunks(spec, draws, seed, lambda c: sum_of_logliks(c, evidence), chunk_size)
+    return np.concatenate(list(parts))
+
+
+def quick_update(spec: LabSpec, draws: int, seed: int = 0) -> Reweighting:
+    """The quick path's core: prior draws, the claims' likelihoods and Pareto smoothing."""
+    return reweight(prior_log_ratios(spec, draws, seed))
 
 
 def reweight(log_ratios: np.ndarray) -> Reweighting:

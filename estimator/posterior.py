@@ -191,7 +191,7 @@ def estimate(
             {},
             prior_draws,
         )
-    log_ratios = importance.claim_logliks(prior_draws, evidence).sum(0)
+    log_ratios = importance.sum_of_logliks(prior_draws.values, evidence)
     reweighting = importance.reweight(log_ratios)
     quick_ok = reweighting.khat <= importance.KHAT_LIMIT and reweighting.ess >= AUTO_MIN_ESS
 

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import special
 
 from estimator.distributions import Fixed, Mixture
-from estimator.importance import claim_logliks, resample_indices
+from estimator.importance import resample_indices, sum_of_logliks
 from estimator.posterior import Estimate
 from estimator.simulate import Draws
 
@@ -106,7 +106,7 @@ def prior_sensitivity(
         values = {n: v[index] for n, v in base.items()}
         shape = (1, len(index))
     draws = Draws(values, result.seed, shape[0] * shape[1], 0)
-    loglik = claim_logliks(draws, spec.evidence).sum(0)
+    loglik = sum_of_logliks(draws.values, spec.evidence)
     tree = from_dict(
         {
             "posterior": {n: values[n].reshape(shape) for n in names},

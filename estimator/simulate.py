@@ -7,13 +7,16 @@ its own and the draws don't depend on how many chunks are made or in what order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from estimator.correlations import correlated_normals, from_normal
-from estimator.distributions import Fixed
+from estimator.distributions import Fixed, LogNormal, Normal
 from estimator.spec import LabSpec
 from estimator.summaries import Summary, summarize
 
@@ -37,7 +40,9 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
     """Draw every input once per draw (fixed inputs are filled in), in canonical units.
 
     Correlated inputs come first, through the Gaussian copula of
-    :mod:`estimator.correlations`; the others are drawn independently.
+    :mod:`estimator.correlations`. Then every independent lognormal and normal input
+    comes from one call for standard normals, scaled, shifted and exponentiated in place;
+    any other belief draws itself.
     """
     out: dict[str, np.ndarray] = {}
     correlation = spec.correlation
@@ -45,6 +50,13 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
         z = correlated_normals(correlation, rng, size)
         for column, name in enumerate(correlation.names):
             out[name] = from_normal(spec.priors[name].belief, z[:, column])
+    plan = _normal_block(spec)
+    if plan.names:
+        block = rng.standard_normal((len(plan.names), size))
+        block *= plan.scale[:, None]
+        block += plan.shift[:, None]
+        np.exp(block[: plan.lognormal], out=block[: plan.lognormal])
+        out.update(zip(plan.names, block, strict=True))
     for name in spec.model.input_names:
         if name in out:
             continue
@@ -56,6 +68,31 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
     return out
 
 
+@dataclass(frozen=True)
+class _NormalBlock:
+    """Independent inputs drawn from one block of standard normals: ``exp(shift + scale z)``
+    for the first ``lognormal`` names, ``shift + scale z`` for the rest."""
+
+    names: tuple[str, ...]
+    shift: np.ndarray
+    scale: np.ndarray
+    lognormal: int
+
+
+def _normal_block(spec: LabSpec) -> _NormalBlock:
+    correlated = set(spec.correlation.names) if spec.correlation is not None else set()
+    beliefs = [(n, spec.priors[n].belief) for n in spec.model.input_names if n not in correlated]
+    lognormal = [(n, b) for n, b in beliefs if isinstance(b, LogNormal)]
+    normal = [(n, b) for n, b in beliefs if isinstance(b, Normal) and not b.truncated]
+    chosen = lognormal + normal
+    return _NormalBlock(
+        names=tuple(n for n, _ in chosen),
+        shift=np.array([b.mu for _, b in chosen]),
+        scale=np.array([b.sigma for _, b in chosen]),
+        lognormal=len(lognormal),
+    )
+
+
 def evaluate_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str, np.ndarray]:
     """Inputs and every derived quantity for one chunk, as float64 arrays of ``size``."""
     inputs = sample_inputs(spec, chunk_generator(seed, index), size)
@@ -63,12 +100,61 @@ def evaluate_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str,
     return {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
 
 
+def default_workers() -> int:
+    """Threads used for chunks: the CPUs this process may run on, or the
+    ``ESTIMATOR_THREADS`` environment variable. Results don't depend on it."""
+    setting = os.environ.get("ESTIMATOR_THREADS", "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_chunks[T](
+    spec: LabSpec,
+    draws: int,
+    seed: int,
+    function: Callable[[dict[str, np.ndarray]], T],
+    chunk_size: int = CHUNK_SIZE,
+    workers: int | None = None,
+) -> Iterator[T]:
+    """Evaluate the model chunk by chunk and yield ``function(chunk)``, in chunk order.
+
+    Chunks are computed on ``workers`` threads (numpy releases the GIL while it draws
+    and computes), at most two per thread at a time, so memory stays bounded by a few
+    chunks whatever the number of draws. Each chunk has its own generator, so the
+    results are the same for any number of workers.
+    """
+    workers = default_workers() if workers is None else max(1, workers)
+
+    def job(item: tuple[int, int]) -> T:
+        return function(evaluate_chunk(spec, seed, item[0], item[1]))
+
+    items = list(enumerate(chunk_sizes(draws, chunk_size)))
+    if workers == 1 or len(items) == 1:
+        yield from map(job, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="estimator-chunk") as pool:
+        pending: deque[Future[T]] = deque()
+        for item in items:
+            pending.append(pool.submit(job, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def iter_chunks(
     spec: LabSpec, draws: int, seed: int, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[dict[str, np.ndarray]]:
-    """Evaluate the model chunk by chunk; memory stays bounded by one chunk."""
-    for index, size in enumerate(chunk_sizes(draws, chunk_size)):
-        yield evaluate_chunk(spec, seed, index, size)
+    """Evaluate the model chunk by chunk; memory stays bounded by a few chunks."""
+    return map_chunks(spec, draws, seed, _identity, chunk_size)
+
+
+def _identity(chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return chunk
 
 
 @dataclass(frozen=True)

