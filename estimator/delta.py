@@ -7,7 +7,6 @@ global warning filters; both are saved and restored around the call.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from estimator.sobol import (
     _plain,
     _stochastic,
 )
+from estimator.threads import single_threaded_blas
 
 if TYPE_CHECKING:
     from estimator.posterior import Estimate
@@ -199,7 +199,7 @@ def delta_indices(
     global_state = np.random.get_state()  # noqa: NPY002
     format_warning = warnings.formatwarning
     try:
-        with warnings.catch_warnings(record=True), _single_threaded_blas():
+        with warnings.catch_warnings(record=True), single_threaded_blas():
             indices = delta_analyze.analyze(
                 problem,
                 np.column_stack(columns),
@@ -227,14 +227,3 @@ def delta_indices(
     floor = rows.pop()
     rows.sort(key=lambda r: _descending(r.delta))
     return DeltaResult(quantity, len(index), seed, estimate.diagnostics.method, tuple(rows), floor)
-
-
-def _single_threaded_blas() -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS to one thread: SALib's delta evaluates thousands of small kernel density
-    estimates, each a triangular solve that multi-threaded BLAS makes an order of
-    magnitude slower (measured: 16.7 s against 1.3 s on two cores)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with PyMC
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")

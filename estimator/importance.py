@@ -21,6 +21,7 @@ from estimator.likelihood import claim_loglik
 from estimator.simulate import CHUNK_SIZE, Draws, map_chunks
 from estimator.spec import LabSpec
 from estimator.summaries import Summary, summarize_weighted
+from estimator.threads import thread_map
 
 KHAT_LIMIT = 0.7
 
@@ -97,9 +98,11 @@ def weighted_summaries(
 ) -> dict[str, Summary]:
     """Posterior summaries of every quantity from reweighted prior draws."""
     weights = reweighting.weights
-    return {
-        name: summarize_weighted(name, unit, draws[name], weights) for name, unit in units.items()
-    }
+    summaries = thread_map(
+        lambda item: summarize_weighted(item[0], item[1], draws[item[0]], weights),
+        list(units.items()),
+    )
+    return dict(zip(units, summaries, strict=True))
 
 
 def resample_indices(weights: np.ndarray, size: int, seed: int) -> np.ndarray:

@@ -26,6 +26,7 @@ from estimator.simulate import (
 )
 from estimator.spec import LabSpec
 from estimator.summaries import Summary
+from estimator.threads import thread_map
 
 Method = Literal["auto", "nuts", "is"]
 METHODS: tuple[str, ...] = ("auto", "nuts", "is")
@@ -261,11 +262,11 @@ def estimate(
 def _reliability_under(
     claims: tuple[Claim, ...], draws: Draws, weights: np.ndarray | None
 ) -> dict[str, float]:
-    out = {}
-    for claim in claims:
+    def probability(claim: Claim) -> float:
         p = reliable_probability(claim, draws[claim.quantity])
-        out[claim.id] = float(np.average(p, weights=weights))
-    return out
+        return float(np.average(p, weights=weights))
+
+    return dict(zip((c.id for c in claims), thread_map(probability, claims), strict=True))
 
 
 def _headline_mcse(posterior: dict[str, Summary]) -> dict[str, float]:

@@ -7,10 +7,7 @@ its own and the draws don't depend on how many chunks are made or in what order.
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +16,7 @@ from estimator.correlations import correlated_normals, from_normal
 from estimator.distributions import Fixed, LogNormal, Normal
 from estimator.spec import LabSpec
 from estimator.summaries import Summary, summarize
+from estimator.threads import ordered_map, thread_map
 
 DEFAULT_DRAWS = 200_000
 CHUNK_SIZE = 2**16
@@ -100,18 +98,6 @@ def evaluate_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str,
     return {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
 
 
-def default_workers() -> int:
-    """Threads used for chunks: the CPUs this process may run on, or the
-    ``ESTIMATOR_THREADS`` environment variable. Results don't depend on it."""
-    setting = os.environ.get("ESTIMATOR_THREADS", "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        return int(setting)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def map_chunks[T](
     spec: LabSpec,
     draws: int,
@@ -127,23 +113,12 @@ def map_chunks[T](
     chunks whatever the number of draws. Each chunk has its own generator, so the
     results are the same for any number of workers.
     """
-    workers = default_workers() if workers is None else max(1, workers)
 
     def job(item: tuple[int, int]) -> T:
         return function(evaluate_chunk(spec, seed, item[0], item[1]))
 
     items = list(enumerate(chunk_sizes(draws, chunk_size)))
-    if workers == 1 or len(items) == 1:
-        yield from map(job, items)
-        return
-    with ThreadPoolExecutor(workers, thread_name_prefix="estimator-chunk") as pool:
-        pending: deque[Future[T]] = deque()
-        for item in items:
-            pending.append(pool.submit(job, item))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    return ordered_map(job, items, workers if len(items) > 1 else 1)
 
 
 def iter_chunks(
@@ -202,10 +177,14 @@ def simulate(
 
 def summarize_draws(spec: LabSpec, result: Draws) -> dict[str, Summary]:
     """Summaries of every quantity of in-memory draws."""
-    return {
-        name: summarize(name, spec.converter.canonical(q.unit), result[name], result.draws)
-        for name, q in spec.model.quantities.items()
-    }
+    quantities = list(spec.model.quantities.items())
+    summaries = thread_map(
+        lambda item: summarize(
+            item[0], spec.converter.canonical(item[1].unit), result[item[0]], result.draws
+        ),
+        quantities,
+    )
+    return {name: summary for (name, _), summary in zip(quantities, summaries, strict=True)}
 
 
 def forward_summaries(

@@ -58,11 +58,25 @@ class _Pass2:
         self.values: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {
             int(b): [] for b in self.bins
         }
+        self.wanted = np.zeros(binning.bins + 2, dtype=bool)
+        self.wanted[self.bins] = True
+        # Value ranges around each run of consecutive bins: a cheap first sieve.
+        runs: list[list[int]] = []
+        for b in self.bins:
+            if runs and b == runs[-1][-1] + 1:
+                runs[-1].append(int(b))
+            else:
+                runs.append([int(b)])
+        self.ranges = [binning.value_range(run[0], run[-1]) for run in runs]
 
     def reduce(self, x: np.ndarray) -> Kept:
         """The distinct values of a chunk, with counts, in each bin of interest."""
+        near = np.zeros(len(x), dtype=bool)
+        for low, high in self.ranges:
+            near |= (x >= low) & (x <= high)
+        x = x[near]
         index = self.binning.index(x)
-        keep = np.isin(index, self.bins)
+        keep = self.wanted[index]
         x, index = x[keep], index[keep]
         kept = {}
         for b in self.values:

@@ -162,16 +162,25 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, targets: list[float]) -> d
     index = binning.index(x)
     cumulative = np.cumsum(np.bincount(index, weights=w, minlength=binning.bins + 2))
     cumulative /= cumulative[-1]
-    out = {}
+    where = {}
     for t in targets:
         b = min(int(np.searchsorted(cumulative, t, side="left")), len(cumulative) - 1)
         while cumulative[b] == (cumulative[b - 1] if b else 0.0) and b < len(cumulative) - 1:
             b += 1  # skip empty bins
-        mask = index == b
-        order = np.argsort(x[mask], kind="stable")
-        inside = np.cumsum(w[mask][order]) + (cumulative[b - 1] if b else 0.0)
+        where[t] = b
+    # Only the draws in the bins that hold a target are sorted: by bin, then by value.
+    wanted = np.zeros(len(cumulative), dtype=bool)
+    wanted[list(where.values())] = True
+    keep = wanted[index]
+    kept_x, kept_w, kept_bin = x[keep], w[keep], index[keep]
+    order = np.lexsort((kept_x, kept_bin))
+    kept_x, kept_w, kept_bin = kept_x[order], kept_w[order], kept_bin[order]
+    out = {}
+    for t, b in where.items():
+        start, stop = np.searchsorted(kept_bin, [b, b + 1])
+        inside = np.cumsum(kept_w[start:stop]) + (cumulative[b - 1] if b else 0.0)
         k = min(int(np.searchsorted(inside, t, side="left")), len(inside) - 1)
-        out[t] = float(x[mask][order][k])
+        out[t] = float(kept_x[start + k])
     return out
 
 
@@ -189,9 +198,27 @@ class Binning:
         self.low, self.width = low - pad, (high - low + 2 * pad) / self.bins
 
     def _transform(self, x: np.ndarray) -> np.ndarray:
+        if x.size and x.min() >= 0:  # the same numbers, in fewer passes
+            t = x / self.scale
+            return np.log1p(t, out=t)
         return np.asarray(np.sign(x) * np.log1p(np.abs(x) / self.scale))
 
     def index(self, x: np.ndarray) -> np.ndarray:
         """Bin of each value: 0 below the range, ``self.bins + 1`` above it."""
-        position = np.floor((self._transform(x) - self.low) / self.width) + 1
-        return np.clip(position, 0, self.bins + 1).astype(np.int64)
+        position = self._transform(x)
+        position -= self.low
+        position /= self.width
+        np.floor(position, out=position)
+        position += 1
+        np.clip(position, 0, self.bins + 1, out=position)
+        return position.astype(np.int64)
+
+    def value_range(self, first: int, last: int) -> tuple[float, float]:
+        """Values that can fall in bins ``first`` to ``last``, widened by a relative
+        ``1e-9`` so that rounding never leaves one out (callers re-bin what they keep)."""
+        low = -math.inf if first <= 0 else self._inverse(self.low + (first - 1) * self.width)
+        high = math.inf if last > self.bins else self._inverse(self.low + last * self.width)
+        return low - 1e-9 * abs(low), high + 1e-9 * abs(high)
+
+    def _inverse(self, t: float) -> float:
+        return math.copysign(self.scale * math.expm1(abs(t)), t)

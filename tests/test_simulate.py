@@ -12,7 +12,6 @@ from scipy import stats
 from estimator.distributions import LogNormal
 from estimator.simulate import (
     DEFAULT_DRAWS,
-    default_workers,
     evaluate_chunk,
     forward_summaries,
     map_chunks,
@@ -21,7 +20,8 @@ from estimator.simulate import (
 )
 from estimator.spec import LabSpec
 from estimator.streaming import streaming_summaries
-from estimator.summaries import summarize
+from estimator.summaries import Binning, summarize
+from estimator.threads import default_workers
 
 
 def test_same_seed_same_draws_other_seed_other_draws(toy_spec: LabSpec) -> None:
@@ -141,3 +141,17 @@ def test_thread_count_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_workers() == 3
     monkeypatch.setenv("ESTIMATOR_THREADS", "zero")
     assert default_workers() >= 1
+
+
+@pytest.mark.parametrize("center", [-5.0, 0.0, 3.0])
+def test_bin_value_ranges_hold_every_value_of_their_bins(center: float) -> None:
+    """The streaming pass sieves by value before re-binning: no value may be sieved out."""
+    rng = np.random.default_rng(8)
+    first = rng.normal(center, 2.0, 4096) * 10.0 ** rng.integers(-3, 4, 4096)
+    binning = Binning(first)
+    x = np.concatenate([first, rng.normal(center, 50.0, 20000), [0.0, -0.0]])
+    index = binning.index(x)
+    for low_bin, high_bin in [(0, 0), (1, 3), (700, 700), (2040, binning.bins + 1)]:
+        low, high = binning.value_range(low_bin, high_bin)
+        inside = x[(index >= low_bin) & (index <= high_bin)]
+        assert np.all((inside >= low) & (inside <= high)), (low_bin, high_bin)
