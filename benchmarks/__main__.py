@@ -1,10 +1,12 @@
-"""``uv run python -m benchmarks [--quick]``: speed figures of the DeepSeek lab, each with
-its ratio to a reference measured in the same run. Not a test: nothing fails on a slow
-machine; the numbers are for reading."""
+"""``uv run python -m benchmarks [--quick]``: speed and memory figures of the DeepSeek lab,
+each printed with its ratio to a reference measured in the same run on the same machine,
+and the target it is held to. Not a test: nothing fails on a slow machine."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import subprocess
 import sys
@@ -17,6 +19,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ROOT / "priors" / "deepseek"
+GIB = 2**30
 
 
 def best_of(repeats: int, function: Callable[[], Any]) -> float:
@@ -29,85 +32,249 @@ def best_of(repeats: int, function: Callable[[], Any]) -> float:
     return min(times)
 
 
-def line(label: str, seconds: float, reference: float | None = None, note: str = "") -> None:
-    ratio = f"  ratio {reference / seconds:6.2f} of reference" if reference else ""
-    print(f"{label:58s} {seconds:9.3f} s{ratio}  {note}")
+def report(label: str, figure: str, ratio: float | None, reference: str, target: str) -> None:
+    """One line: what was measured, the figure, its ratio to the reference, the target."""
+    shown = f"{ratio:7.2f}x" if ratio is not None else "        "
+    print(f"{label:44s} {figure:>16s}  ratio {shown} {reference:38s} target: {target}")
 
 
-def raw_limit(draws: int, inputs: int, seed: int = 0) -> float:
-    """Numpy's generator drawing ``inputs`` standard normals per draw and exponentiating
-    them, chunk by chunk: the bare cost of the random numbers a model of this size needs."""
-    rng = np.random.default_rng(seed)
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for row in cpuinfo.read_text().splitlines():
+            if row.startswith("model name"):
+                model = row.split(":", 1)[1].strip()
+                break
+    from estimator.threads import default_workers
 
-    def work() -> None:
-        for _ in range(draws // 2**16):
-            np.exp(rng.standard_normal((inputs, 2**16)))
+    return (
+        f"{model}; {os.cpu_count()} CPUs, {default_workers()} chunk threads; "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+    )
 
-    return best_of(3, work)
+
+def raw_limit(draws: int, inputs: int, workers: int) -> float:
+    """Seconds numpy's generator takes to draw ``inputs`` float64 standard normals per
+    draw and exponentiate them in place, chunk by chunk on ``workers`` threads: the
+    bare cost of the random numbers a model of this size needs, with our threading."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from estimator.simulate import CHUNK_SIZE, chunk_generator, chunk_sizes
+
+    def chunk(item: tuple[int, int]) -> None:
+        z = chunk_generator(0, item[0]).standard_normal((inputs, item[1]))
+        np.exp(z, out=z)
+
+    items = list(enumerate(chunk_sizes(draws, CHUNK_SIZE)))
+    with ThreadPoolExecutor(workers) as pool:
+        return best_of(3, lambda: list(pool.map(chunk, items)))
+
+
+def in_child(code: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python (it prints one JSON object) and return that object."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def timed_command(*arguments: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(arguments, check=False, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def forward(spec: Any, draws: int, workers: int | None = None) -> float:
+    from estimator.simulate import map_chunks
+
+    return best_of(3, lambda: sum(1 for _ in map_chunks(spec, draws, 0, len, workers=workers)))
+
+
+def monte_carlo(spec: Any, draws: int) -> None:
+    from estimator.threads import default_workers
+
+    inputs = len(spec.stochastic_inputs)
+    for workers in sorted({1, default_workers()}):
+        limit, ours = raw_limit(draws, inputs, workers), forward(spec, draws, workers)
+        report(
+            f"forward Monte Carlo, {workers} thread(s)",
+            f"{draws / ours / 1e6:.2f} M draws/s",
+            limit / ours,
+            f"of raw limit ({inputs} normals+exp: {draws / limit / 1e6:.2f} M/s)",
+            ">= 0.50",
+        )
+
+
+def squigglepy_comparison(spec: Any, draws: int) -> None:
+    from benchmarks.squiggle import squigglepy_quantities
+    from estimator.simulate import forward_summaries
+    from estimator.summaries import summarize
+
+    ours = forward(spec, draws)
+    for method in ("cholesky", "iman-conover"):
+        theirs = best_of(1, lambda m=method: squigglepy_quantities(spec, draws, 1, m))  # type: ignore[misc]
+        report(
+            f"squigglepy, vectorised ({method})",
+            f"{theirs:.2f} s",
+            theirs / ours,
+            f"our Monte Carlo's speed-up ({ours:.2f} s)",
+            ">= 2x",
+        )
+    mine = forward_summaries(spec, draws, 0)
+    values = squigglepy_quantities(spec, draws, 1, "cholesky")
+    worst = 0.0
+    for name, sample in values.items():
+        other = summarize(name, "", sample, len(sample))
+        for p, value in mine[name].quantiles.items():
+            se = np.hypot(mine[name].quantile_mcse[p], other.quantile_mcse[p])
+            worst = max(worst, abs(value - other.quantiles[p]) / se)
+    report(
+        "squigglepy vs ours: quantiles agree",
+        f"{worst:.2f} SE max",
+        None,
+        f"{len(values)} quantities x 5 quantiles",
+        "< 4 combined MC errors",
+    )
+
+
+def quick_path(spec: Any, draws: int) -> None:
+    from estimator.importance import quick_update
+    from estimator.posterior import estimate
+
+    quick_update(spec, 2**16)
+    seconds = best_of(3, lambda: quick_update(spec, draws))
+    fit = quick_update(spec, draws)
+    report(
+        f"quick update, {draws:,} draws",
+        f"{seconds:.3f} s",
+        0.5 / seconds,
+        f"of the 0.5 s budget (k-hat {fit.khat:.2f}, ESS {fit.ess:,.0f})",
+        "< 0.5 s (ratio >= 1)",
+    )
+    full = best_of(2, lambda: estimate(spec, "is", seed=0))
+    report(
+        "quick path + 64 summaries (2^19 draws, default)",
+        f"{full:.3f} s",
+        full / seconds,
+        "of the quick update above",
+        "(for reading)",
+    )
+
+
+def sobol(spec: Any) -> None:
+    from estimator.sobol import sobol_indices
+
+    sobol_indices(spec, base_samples=2**8)
+    seconds = best_of(2, lambda: sobol_indices(spec, base_samples=2**14, seed=0))
+    report(
+        "Sobol' indices, 2^14 base samples",
+        f"{seconds:.2f} s",
+        3.0 / seconds,
+        "of the 3 s budget",
+        "< 3 s (ratio >= 1)",
+    )
+
+
+NUTS_CHILD = """
+import json, time
+from estimator.spec import load_lab
+from estimator.posterior import estimate
+spec = load_lab({lab!r})
+out = {{}}
+for label, seed in (("cold", 0), ("warm", 1)):
+    start = time.perf_counter()
+    fit = estimate(spec, "nuts", seed=seed)
+    seconds = time.perf_counter() - start
+    details = fit.diagnostics.details
+    out[label] = dict(seconds=seconds, ess=fit.posterior["spend.total"].draws,
+                      passed=fit.diagnostics.passed, rhat=details.get("max_rhat"))
+print(json.dumps(out))
+"""
+
+
+def nuts() -> None:
+    found = in_child(NUTS_CHILD.format(lab=str(LAB)))
+    for label, budget in (("cold", 15.0), ("warm", 5.0)):
+        row = found[label]
+        how = "fresh process, compiles" if label == "cold" else "compiled model reused"
+        ess, seconds = row["ess"], row["seconds"]
+        report(
+            f"NUTS {label} ({how})",
+            f"{seconds:.2f} s",
+            budget / seconds,
+            f"of {budget:.0f} s; ESS {ess:,.0f} ({ess / seconds:,.0f}/s), R-hat {row['rhat']:.3f}",
+            f"< {budget:.0f} s, ESS >= 1000, R-hat <= 1.01",
+        )
+
+
+def command_line() -> None:
+    python = best_of(3, lambda: timed_command(sys.executable, "-c", "pass"))
+    estimator = str(Path(sys.executable).with_name("estimator"))
+    help_time = best_of(3, lambda: timed_command(estimator, "--help"))
+    report(
+        "estimator --help",
+        f"{help_time:.3f} s",
+        help_time / python,
+        "of a bare Python start",
+        "< 0.5 s",
+    )
+    run = timed_command(estimator, "run", str(LAB), "--out", "/tmp/estimator-benchmark")
+    report(
+        "estimator run priors/deepseek (end to end)",
+        f"{run:.1f} s",
+        30.0 / run,
+        "of the 30 s budget",
+        "< 30 s (ratio >= 1)",
+    )
+
+
+MEMORY_CHILD = """
+import json, resource, time
+from estimator.spec import load_lab
+from estimator.simulate import forward_summaries
+spec = load_lab({lab!r})
+forward_summaries(spec, 2**16, 0)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+total = forward_summaries(spec, {draws}, 0)["spend.total"]
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps(dict(before=before * 1024, peak=peak * 1024, seconds=seconds,
+                      relative_mcse=total.relative_mcse(0.95))))
+"""
+
+
+def memory(draws: int) -> None:
+    found = in_child(MEMORY_CHILD.format(lab=str(LAB), draws=draws))
+    report(
+        f"peak memory, {draws:.0e}-draw Monte Carlo",
+        f"{found['peak'] / 2**20:,.0f} MiB",
+        GIB / found["peak"],
+        f"of 1 GiB ({found['before'] / 2**20:,.0f} MiB before; took {found['seconds']:.0f} s)",
+        "< 1 GiB (ratio >= 1)",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer draws, no NUTS")
+    parser.add_argument("--quick", action="store_true", help="fewer draws; no NUTS, CLI or 1e8 run")
     args = parser.parse_args()
     draws = 2**18 if args.quick else 2**20
-    print(
-        f"machine: {platform.machine()}, {platform.python_version()}, "
-        f"{platform.processor() or 'cpu'}; draws {draws:,}"
-    )
-
-    from estimator.posterior import estimate
-    from estimator.simulate import iter_chunks
-    from estimator.sobol import sobol_indices
+    print(f"machine: {machine()}")
     from estimator.spec import load_lab
 
     spec = load_lab(LAB)
-    inputs = len(spec.stochastic_inputs)
-    limit = raw_limit(draws, inputs)
-    line(
-        f"raw limit: {inputs} normals + exp per draw",
-        limit,
-        None,
-        f"{draws / limit / 1e6:.2f} M draws/s",
-    )
-    mc = best_of(3, lambda: sum(1 for _ in iter_chunks(spec, draws, 0)))
-    line(
-        "forward Monte Carlo of the lab (all quantities)",
-        mc,
-        limit,
-        f"{draws / mc / 1e6:.2f} M draws/s; target: ratio >= 0.50",
-    )
-
-    quick = best_of(2, lambda: estimate(spec, "is", draws=draws, seed=0))
-    line(
-        "quick path: prior draws + likelihoods + PSIS + summaries",
-        quick,
-        None,
-        "target < 0.5 s at 1e6 draws",
-    )
-    sobol = best_of(1, lambda: sobol_indices(spec, base_samples=2**14, seed=0))
-    line("Sobol indices, 2^14 base samples", sobol, None, "target < 3 s")
-
-    def cli(*arguments: str) -> float:
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "estimator.cli_entry", *arguments],
-            check=False,
-            capture_output=True,
-            cwd=ROOT,
-        )
-        return time.perf_counter() - start
-
-    python = best_of(3, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
-    help_time = min(cli("--help") for _ in range(3))
-    line("estimator --help", help_time, python, "reference: a bare Python start; target < 0.5 s")
-    if not args.quick:
-        run_time = cli("run", str(LAB), "--out", "/tmp/estimator-benchmark")
-        line("estimator run priors/deepseek (end to end)", run_time, None, "target < 30 s")
-        cold = best_of(1, lambda: estimate(spec, "nuts", seed=0))
-        warm = best_of(1, lambda: estimate(spec, "nuts", seed=1))
-        line("NUTS, first fit in this process (compiles)", cold, None, "target < 15 s")
-        line("NUTS, compiled model reused", warm, cold, "target < 5 s")
+    monte_carlo(spec, draws)
+    squigglepy_comparison(spec, draws)
+    quick_path(spec, 10**6)
+    sobol(spec)
+    if args.quick:
+        memory(10**7)
+        return
+    nuts()
+    command_line()
+    memory(10**8)
 
 
 if __name__ == "__main__":
