@@ -20,7 +20,7 @@ from estimator.simulate import (
 )
 from estimator.spec import LabSpec
 from estimator.streaming import streaming_summaries
-from estimator.summaries import Binning, summarize
+from estimator.summaries import Binning, order_statistics, summarize
 from estimator.threads import default_workers
 
 
@@ -155,3 +155,16 @@ def test_bin_value_ranges_hold_every_value_of_their_bins(center: float) -> None:
         low, high = binning.value_range(low_bin, high_bin)
         inside = x[(index >= low_bin) & (index <= high_bin)]
         assert np.all((inside >= low) & (inside <= high)), (low_bin, high_bin)
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "ties", "mixed_sign"])
+def test_binned_order_statistics_equal_a_full_sort(kind: str) -> None:
+    rng = np.random.default_rng(12)
+    x = {
+        "lognormal": rng.lognormal(3.0, 2.0, 300_001),
+        "ties": np.round(rng.normal(0.0, 1.0, 300_001), 1),
+        "mixed_sign": rng.normal(0.5, 3.0, 300_001) ** 3,
+    }[kind]
+    ranks = [0, 1, 15_000, 15_001, 150_000, 284_999, 300_000]
+    exact = np.sort(x)
+    assert order_statistics(x, ranks) == {r: float(exact[r]) for r in ranks}
