@@ -4,7 +4,10 @@ sampler's diagnostics.
 Compiling costs seconds; sampling a fraction of one. Compiled models are kept per process,
 keyed by the lab's inputs and the set of evidence claims, and claims are switched on and
 off as data (see :mod:`estimator.pymc_model`), so repeated fits (verdicts, history) pay
-for compilation once.
+for compilation once. To keep that first compilation short, only the model's log density
+and its gradient are compiled: nutpie stores the free variables alone, and every named
+quantity is computed from their draws with numpy (:func:`estimator.pymc_model.quantity_draws`,
+the same equations).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from estimator.claims import Claim
-from estimator.pymc_model import ACTIVE, BOUNDS, build_model
+from estimator.pymc_model import ACTIVE, BOUNDS, COPULA, build_model, layout, quantity_draws
 from estimator.spec import LabSpec
 from estimator.summaries import PROBS, Summary
 
@@ -56,6 +59,9 @@ class NutsFit:
     rhat: dict[str, float] = field(repr=False)
     ess_bulk: dict[str, float] = field(repr=False)
     ess_tail: dict[str, float] = field(repr=False)
+    _mcse: dict[tuple[str, float | None], float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def values(self, name: str) -> np.ndarray:
         """All draws of a quantity, chains concatenated."""
@@ -90,7 +96,11 @@ def compiled_model(spec: LabSpec, claims: tuple[Claim, ...]) -> Any:
 
     key = (spec.inputs_sha256, tuple(c.id for c in claims))
     if key not in _COMPILED:
-        _COMPILED[key] = nutpie.compile_pymc_model(build_model(spec, claims))
+        # Only the free variables are stored: the quantities are computed from their draws
+        # with numpy (:func:`_with_quantities`), not by compiled Deterministics.
+        _COMPILED[key] = nutpie.compile_pymc_model(
+            build_model(spec, claims), var_names=layout(spec).free
+        )
     return _COMPILED[key]
 
 
@@ -124,6 +134,7 @@ def sample(
         progress_bar=False,
         save_warmup=False,
     )
+    trace = _with_quantities(spec, trace)
     names = [n for n in spec.model.quantities if n in trace.posterior]
     varying = [n for n in names if np.ptp(trace.posterior[n].values) > 0]
     rhat, bulk, tail = _diagnostics(trace, varying)
@@ -131,46 +142,84 @@ def sample(
     return NutsFit(trace, settings, divergences, rhat, bulk, tail)
 
 
+def _with_quantities(spec: LabSpec, trace: Any) -> Any:
+    """The trace with every named quantity in its posterior, computed from the draws of
+    the free variables (which, but for the copula's normals, it then drops)."""
+    import xarray as xr
+
+    posterior = trace["posterior"].to_dataset()
+    free = layout(spec).free
+    values = quantity_draws(spec, {n: posterior[n].values for n in free})
+    dims = ("chain", "draw")
+    quantities = xr.Dataset(
+        {n: (dims, v) for n, v in values.items()},
+        coords={d: posterior.coords[d] for d in dims},
+        attrs=posterior.attrs,
+    )
+    kept = posterior.drop_vars([n for n in free if n in posterior and n != COPULA])
+    trace["posterior"] = xr.DataTree(xr.merge([quantities, kept], compat="no_conflicts"))
+    return trace
+
+
 def _diagnostics(
     trace: Any, names: list[str]
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    import arviz_stats as azs
+    """R-hat (rank-normalised), bulk ESS and tail ESS of each quantity: what
+    ``arviz_stats.rhat`` and ``arviz_stats.ess`` give with their defaults, computed by
+    ArviZ's array interface on all quantities at once."""
+    from arviz_base import rcParams
+    from arviz_stats.base import array_stats
 
-    rhat = azs.rhat(trace, var_names=names)
-    bulk = azs.ess(trace, var_names=names, method="bulk")
-    tail = azs.ess(trace, var_names=names, method="tail")
-
+    if not names:
+        return {}, {}, {}
+    draws = _draws(trace, names)
+    rhat = array_stats.rhat(draws, method="rank")
+    bulk = array_stats.ess(draws, method="bulk")
+    tail = array_stats.ess(draws, method="tail", prob=rcParams["stats.ci_prob"])
     return (
-        {n: _scalar(rhat, n) for n in names},
-        {n: _scalar(bulk, n) for n in names},
-        {n: _scalar(tail, n) for n in names},
+        {n: float(v) for n, v in zip(names, rhat, strict=True)},
+        {n: float(v) for n, v in zip(names, bulk, strict=True)},
+        {n: float(v) for n, v in zip(names, tail, strict=True)},
     )
 
 
-def _scalar(result: Any, name: str) -> float:
-    """One variable's value in an ArviZ result (a DataTree rooted at the posterior)."""
-    node = result["posterior"] if "posterior" in getattr(result, "children", {}) else result
-    return float(np.asarray(node[name].values))
+def _draws(trace: Any, names: list[str]) -> np.ndarray:
+    """Draws of the named quantities, shape ``(len(names), chain, draw)``."""
+    return np.stack([np.asarray(trace.posterior[n].values, dtype=float) for n in names])
 
 
 def summarize_fit(fit: NutsFit, name: str, unit: str) -> Summary:
     """A quantity's posterior summary from NUTS draws, with ArviZ's MC standard errors."""
-    import arviz_stats as azs
-
     x = fit.values(name)
     quantiles = {p: float(np.quantile(x, p)) for p in PROBS}
     constant = np.ptp(x) == 0
-    mcse: dict[float, float] = {}
-    for p in PROBS:
-        if constant:
-            mcse[p] = 0.0
-            continue
-        result = azs.mcse(fit.trace, var_names=[name], method="quantile", prob=p)
-        mcse[p] = _scalar(result, name)
     sd = float(np.std(x))
     if constant:
+        mcse = dict.fromkeys(PROBS, 0.0)
         mean_mcse, ess = 0.0, float(len(x))
     else:
-        mean_mcse = _scalar(azs.mcse(fit.trace, var_names=[name]), name)
+        mcse = {p: _mcse(fit, name, p) for p in PROBS}
+        mean_mcse = _mcse(fit, name, None)
         ess = fit.ess_bulk.get(name, float(len(x)))
     return Summary(name, unit, float(np.mean(x)), mean_mcse, sd, quantiles, mcse, ess)
+
+
+def _mcse(fit: NutsFit, name: str, prob: float | None) -> float:
+    """ArviZ's MC standard error of a quantile (``prob``) or of the mean (``None``), as
+    ``arviz_stats.mcse`` gives it.
+
+    Computed for every varying quantity at once on first use (by ArviZ's array interface,
+    one call per probability rather than one per quantity and probability), then looked up.
+    """
+    from arviz_stats.base import array_stats
+
+    if (name, prob) not in fit._mcse:
+        names = list(fit.ess_bulk) if name in fit.ess_bulk else [name]
+        draws = _draws(fit.trace, names)
+        for p in (*PROBS, None):
+            if p is None:
+                result = array_stats.mcse(draws, method="mean")
+            else:
+                result = array_stats.mcse(draws, method="quantile", prob=p)
+            fit._mcse.update({(n, p): float(v) for n, v in zip(names, result, strict=True)})
+    return fit._mcse[(name, prob)]
