@@ -20,9 +20,20 @@ from estimator.spec import LabSpec
 from estimator.summaries import Binning, Summary, from_order_statistics, needed_ranks
 
 
+#: Draws per bin, on average, that the first pass aims for: the second pass keeps the
+#: draws of about twenty bins per quantity, so memory stays flat as draws grow.
+DRAWS_PER_BIN = 4096
+
+
+def bins_for(draws: int) -> int:
+    """Bins of the first pass: 2048, or more for runs so long that the second pass would
+    otherwise keep millions of draws per quantity."""
+    return int(min(max(2048, draws // DRAWS_PER_BIN), 2**20))
+
+
 class _Pass1:
-    def __init__(self, first: np.ndarray):
-        self.binning = Binning(first)
+    def __init__(self, first: np.ndarray, bins: int):
+        self.binning = Binning(first, bins)
         self.counts = np.zeros(self.binning.bins + 2, dtype=np.int64)
         self.shift = float(np.mean(first))
         self.total = 0.0
@@ -104,7 +115,7 @@ def streaming_summaries(
     """Summaries of every quantity over ``draws`` draws, in two passes of bounded memory."""
     names = list(spec.model.quantities)
     first = evaluate_chunk(spec, seed, 0, chunk_sizes(draws, chunk_size)[0])
-    pass1 = {name: _Pass1(first[name]) for name in names}
+    pass1 = {name: _Pass1(first[name], bins_for(draws)) for name in names}
     del first
     for parts in map_chunks(
         spec, draws, seed, lambda c: {n: pass1[n].reduce(c[n]) for n in names}, chunk_size

@@ -168,3 +168,17 @@ def test_binned_order_statistics_equal_a_full_sort(kind: str) -> None:
     ranks = [0, 1, 15_000, 15_001, 150_000, 284_999, 300_000]
     exact = np.sort(x)
     assert order_statistics(x, ranks) == {r: float(exact[r]) for r in ranks}
+
+
+def test_streaming_with_many_bins_is_still_exact(
+    toy_spec: LabSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long runs use finer bins (memory stays flat); the numbers must not change."""
+    import estimator.streaming
+
+    monkeypatch.setattr(estimator.streaming, "DRAWS_PER_BIN", 1)
+    assert estimator.streaming.bins_for(30_000) == 30_000
+    exact = summarize_draws(toy_spec, simulate(toy_spec, 30_000, 6, 4096))
+    streamed = streaming_summaries(toy_spec, 30_000, 6, 4096)
+    for name, s in exact.items():
+        assert streamed[name].quantiles == s.quantiles, name
