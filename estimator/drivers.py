@@ -22,7 +22,7 @@ from estimator.sensitivity import (
 )
 from estimator.summaries import Summary, summarize_weighted
 
-SOBOL_SAMPLES = 2**12
+SOBOL_SAMPLES = 2**14
 DELTA_DRAWS = 1000
 DELTA_RESAMPLES = 20
 SCENARIO_DRAWS = 2**18
