@@ -3,9 +3,12 @@ distribution or mixture, in the stated unit, converted to the canonical unit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from estimator import elicit
 from estimator.distributions import (
@@ -23,7 +26,7 @@ from estimator.distributions import (
 from estimator.errors import did_you_mean, listing
 from estimator.model import Domain, Slot
 from estimator.tomlread import Reader, date_text
-from estimator.units import Converter, UnitError
+from estimator.units import MAX_MAGNITUDE, Converter, UnitError
 
 SHAPE_KEYS = ("between", "value", "dist", "mixture")
 PARAM_KEYS = ("mu", "sigma", "alpha", "beta", "lower", "upper", "mode")
@@ -32,6 +35,16 @@ INPUT_KEYS = (*SHAPE_KEYS, "level", *PARAM_KEYS, "unit", *SOURCE_KEYS)
 COMPONENT_KEYS = ("weight", "between", "value", "dist", "level", *PARAM_KEYS, *SOURCE_KEYS)
 BETWEEN_SHAPES = {"positive": ("lognormal", "normal", "gamma"), "share": ("beta", "normal")}
 NORMAL_TRUNCATION_WARN = 0.01
+#: Inputs the cost equations divide by, with the one value a fixed belief can't take
+#: (it would make every cost downstream infinite or NaN) and what is allowed instead.
+DIVISORS: dict[str, tuple[float, str]] = {
+    "network.share": (
+        1.0,
+        "a share below 1: capex.network = servers x share / (1 - share), "
+        "so the network can't be all of the hardware cost",
+    ),
+    "hardware.useful_life": (0.0, "a positive life: capex is amortized over it"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,14 @@ def read_source(
     reader: Reader, table: dict[str, Any], key: str, required: bool, with_date: bool = True
 ) -> Source | None:
     """The ``source``/``url``/``date``/``note`` keys of a table (``date`` only when
-    ``with_date``: the caller may read it itself)."""
+    ``with_date``: the caller may read it itself). A source's date can't be in the
+    future: it is when the source said it."""
     text = reader.string(table, "source", key, required=required)
     url = reader.string(table, "url", key)
     note = reader.string(table, "note", key)
     date = None
-    if with_date and "date" in table and reader.date(table, "date", key, partial=True):
+    today = dt.date.today()
+    if with_date and "date" in table and reader.date(table, "date", key, True, today):
         date = date_text(table["date"])
     if text is None:
         return None
@@ -106,18 +121,44 @@ def read_prior(
                 f"(e.g. {_example_units(slot.unit)})",
             )
     belief = _read_shape(reader, table, key, slot.domain, factor or 1.0, warnings, top=True)
-    if belief is not None and not _all_finite(belief.to_dict()):
+    if belief is not None and (not _all_finite(belief.to_dict()) or _too_large(belief)):
         stated = {k: table[k] for k in (*SHAPE_KEYS, *PARAM_KEYS) if k in table}
         reader.add(
             key,
             "the value is out of range once converted to the canonical unit",
             stated,
-            allowed=f"amounts that stay finite in {converter.canonical(slot.unit)!r}",
+            allowed=f"amounts within ±{MAX_MAGNITUDE:.0e} {converter.canonical(slot.unit)!r}",
         )
         return None
+    if belief is not None and slot.name in DIVISORS:
+        _check_divisor(reader, table, key, slot.name, belief)
     if len(reader.problems.items) > before or belief is None or source is None or unit is None:
         return None
     return Prior(slot.name, belief, describe(table, unit), unit, source, reader.file)
+
+
+def _check_divisor(
+    reader: Reader, table: dict[str, Any], key: str, name: str, belief: Distribution
+) -> None:
+    """Refuse a fixed value (alone or in a mixture) that the equations would divide by 0."""
+    forbidden, allowed = DIVISORS[name]
+    if isinstance(belief, Mixture):
+        parts = [
+            (f"{key}.mixture[{i}].value", p, table["mixture"][i])
+            for i, p in enumerate(belief.components)
+        ]
+    else:
+        parts = [(f"{key}.value", belief, table)]
+    for where, part, stated in parts:
+        if isinstance(part, Fixed) and part.value == forbidden:
+            reader.add(
+                where,
+                f"{name} can't be {forbidden:g}: the cost equations divide by "
+                + ("1 - " if forbidden else "")
+                + name,
+                stated.get("value"),
+                allowed=allowed,
+            )
 
 
 def _read_shape(
@@ -394,6 +435,16 @@ def _all_finite(data: Any) -> bool:
     if isinstance(data, float):
         return math.isfinite(data)
     return True
+
+
+def _too_large(belief: Distribution) -> bool:
+    """Whether a belief reaches amounts beyond :data:`MAX_MAGNITUDE` (or overflows) within
+    its central 1 - 2e-15: where no sampler's draws ever go, but a huge stated value or
+    an interval reaching 1e308 does."""
+    parts = belief.components if isinstance(belief, Mixture) else (belief,)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ends = [np.asarray(p.ppf(np.array([1e-15, 1 - 1e-15])), dtype=float) for p in parts]
+    return any(not np.all(np.abs(e) <= MAX_MAGNITUDE) for e in ends)
 
 
 def _parameter_problem(name: str, v: dict[str, float]) -> str | None:

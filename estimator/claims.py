@@ -19,7 +19,7 @@ from estimator.beliefs import Source, read_source
 from estimator.errors import did_you_mean, listing
 from estimator.model import LabModel
 from estimator.tomlread import Reader, date_text
-from estimator.units import Converter, UnitError
+from estimator.units import MAX_MAGNITUDE, Converter, UnitError
 
 Kind = Literal["point", "lower_bound", "upper_bound", "range"]
 Use = Literal["evidence", "check"]
@@ -321,8 +321,9 @@ def _conversion(
         except UnitError as exc:
             reader.add(f"{key}.period", str(exc), period, allowed="a duration, e.g. '4 years'")
             return None
-        if years <= 0:
-            reader.add(f"{key}.period", "the period must be positive", period)
+        if not 0 < years <= MAX_MAGNITUDE:
+            message = "the period must be positive" if years <= 0 else "the period is too long"
+            reader.add(f"{key}.period", message, period, allowed="a duration, e.g. '4 years'")
             return None
         stated = f"({unit})/({period})"
         try:
@@ -339,13 +340,22 @@ def _conversion(
             )
             return None
     try:
-        return converter.factor(stated, target)
+        factor = converter.factor(stated, target)
     except UnitError as exc:
         allowed = f"a unit of {converter.canonical(target)!r}"
         if "/year" in target and period is None:
             allowed += ", or a total with period = '<n> years'"
         reader.add(f"{key}.unit", str(exc), unit, allowed=allowed)
         return None
+    if not (math.isfinite(factor) and factor > 0):
+        reader.add(
+            f"{key}.unit",
+            "the unit's scale is out of range",
+            unit,
+            allowed=f"a unit of {converter.canonical(target)!r} with a finite, positive scale",
+        )
+        return None
+    return factor
 
 
 def _read_values(
@@ -381,10 +391,18 @@ def _read_values(
         return None
     converted = {n: v * factor for n, v in numbers.items()}
     share = model.quantity(quantity).domain == "share"
+    too_large = [n for n, v in converted.items() if not abs(v) <= MAX_MAGNITUDE]
+    for name in too_large:
+        reader.add(
+            f"{key}.{name}",
+            "the value is out of range once converted to the canonical unit",
+            entry[name],
+            allowed=f"amounts within ±{MAX_MAGNITUDE:.0e} {model.quantity(quantity).unit!r}",
+        )
     impossible = [
         name
         for name, v in converted.items()
-        if not (math.isfinite(v) and v > 0 and (v <= 1 or not share))
+        if name not in too_large and not (v > 0 and (v <= 1 or not share))
     ]
     for name in impossible:
         reader.add(
@@ -393,7 +411,7 @@ def _read_values(
             entry[name],
             allowed="a share in (0, 1]" if share else "a positive amount",
         )
-    if impossible:
+    if impossible or too_large:
         return None
     if kind == "range":
         if converted["low"] >= converted["high"]:

@@ -1,14 +1,17 @@
 """The ``estimator`` command line: a thin layer over the library.
 
 Heavy libraries are imported inside the commands, so ``estimator --help`` starts fast.
-Exit codes: 0 done; 2 bad input (every problem listed, nothing written); 3 the sampler
-diagnostics failed, so no headline interval is published.
+Exit codes: 0 done; 1 a write failed (each file is either as it was or wholly new);
+2 bad input (every problem listed, nothing written); 3 the sampler diagnostics failed, so
+no headline interval is published.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 EXIT_DIAGNOSTICS_FAILED = 3
+EXIT_WRITE_FAILED = 1
 
 
 def main() -> None:
@@ -95,6 +99,28 @@ def output_folder(priors_dir: str, out: Path | None) -> Path:
     return out if out is not None else Path("reports") / Path(priors_dir).resolve().name
 
 
+def check_writable(folder: Path) -> None:
+    """Exit with code 2, before any work is done, when the output folder can't be created
+    or written (a file in the way, no permission, a name too long)."""
+    from estimator.errors import Problem, SpecError
+
+    reason = None
+    try:
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            reason = f"the folder can't be created: {existing} is a file"
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            reason = f"the folder can't be written: {existing} (permission denied)"
+    except OSError as exc:
+        reason = f"the folder can't be created ({exc.strerror})"
+    if reason is not None:
+        fail_on_bad_input(
+            SpecError([Problem("--out", "", reason, str(folder), allowed="a writable folder")])
+        )
+
+
 skip_option = click.option(
     "--skip-sensitivity",
     is_flag=True,
@@ -129,13 +155,33 @@ def assess_with_progress(
         )
 
 
+@contextlib.contextmanager
+def exit_on_write_failure() -> Iterator[None]:
+    """Turn a failed write (disk full, permission lost midway) into one clear message and
+    exit code 1. Every write is atomic, so each file is either as it was or wholly new."""
+    try:
+        yield
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        click.echo(
+            click.style("error: ", fg="red", bold=True)
+            + f"could not write{where}: {error.strerror or error}. Each file written "
+            "before it was replaced whole; the others are as they were.",
+            err=True,
+        )
+        sys.exit(EXIT_WRITE_FAILED)
+
+
 def write_outputs(assessment: Assessment, folder: Path, console: Console) -> None:
     """Write summary.json, posterior.nc and the report, atomically."""
     from estimator.report import write_report
     from estimator.storage import write_posterior
     from estimator.summary_json import write_summary
 
-    with console.status("writing summary.json, posterior.nc and the report"):
+    with (
+        exit_on_write_failure(),
+        console.status("writing summary.json, posterior.nc and the report"),
+    ):
         summary = write_summary(assessment, folder / "summary.json")
         posterior = write_posterior(assessment.estimate, folder / "posterior.nc")
         report = write_report(assessment, folder)
@@ -196,6 +242,7 @@ def run(
     if scenario is not None:
         spec = with_scenario(spec, scenario)
         folder = out if out is not None else folder / "scenarios" / scenario
+    check_writable(folder)
     console = Console()
     assessment = assess_with_progress(
         spec, method, draws, seed, console, with_drivers=not skip_sensitivity
@@ -246,6 +293,7 @@ def update(
 
     spec = load(priors_dir)
     folder = output_folder(priors_dir, out)
+    check_writable(folder)
     console = Console()
     try:
         previous = read_previous(folder / "summary.json")
@@ -329,17 +377,19 @@ def history(
                 for q in unknown
             )
         )
+    folder = output_folder(priors_dir, out) / "figures"
+    check_writable(folder)
     console = Console()
     assessment = assess_with_progress(
         spec, method, None, seed, console, quantities, with_drivers=False
     )
-    folder = output_folder(priors_dir, out) / "figures"
     for name in dict.fromkeys(("spend.total", *quantities)):
         print_history(assessment, name, console)
         stem = "history" if name == "spend.total" else f"history_{name}"
         figure = render(stem, f"{name} over time", history_figure(assessment.history, name))
-        atomic_write_text(folder / f"{stem}.svg", figure.svg)
-        atomic_write_bytes(folder / f"{stem}.png", figure.png)
+        with exit_on_write_failure():
+            atomic_write_text(folder / f"{stem}.svg", figure.svg)
+            atomic_write_bytes(folder / f"{stem}.png", figure.png)
         console.print(f"wrote {folder / stem}.png and .svg")
 
 
@@ -470,7 +520,8 @@ def claims_add(
     if dry_run:
         console.print("dry run: nothing written")
         return
-    path = addition.write()
+    with exit_on_write_failure():
+        path = addition.write()
     ids = ", ".join(c.id for c in addition.new_claims)
     console.print(
         f"added {ids} to {path}; run `estimator update {priors_dir}` to see what it moved"

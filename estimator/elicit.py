@@ -68,40 +68,64 @@ def beta_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Beta:
     spread = (target[1] - target[0]) / (2.0 * z_for(level))
     var = (m * (1 - m) * spread) ** 2
     concentration = max(m * (1 - m) / var - 1.0, 0.05)
-    start = np.log([m * concentration, (1 - m) * concentration])
-    solution = optimize.least_squares(residual, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
-    a, b = np.exp(solution.x)
-    fitted = Beta(float(a), float(b))
-    got = fitted.ppf(np.array([tail, 1.0 - tail]))
-    if not np.allclose(got, [low, high], rtol=1e-4, atol=1e-7):
-        raise ValueError(f"no beta distribution has its {level:.0%} interval at [{low}, {high}]")
-    return fitted
+    # Wide intervals need a U- or J-shaped beta (a or b below 1), far from the
+    # logit-normal guess: the uniform and flatter shapes are tried as starts after it.
+    starts = [np.log([m * concentration, (1 - m) * concentration]), *np.log(_BETA_STARTS)]
+    for start in starts:
+        solution = optimize.least_squares(residual, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+        a, b = np.exp(solution.x)
+        fitted = Beta(float(a), float(b))
+        got = fitted.ppf(np.array([tail, 1.0 - tail]))
+        if np.allclose(got, [low, high], rtol=1e-4, atol=1e-7):
+            return fitted
+    raise ValueError(f"no beta distribution has its {level:.0%} interval at [{low}, {high}]")
+
+
+_BETA_STARTS = ((1.0, 1.0), (0.5, 0.5), (0.3, 1.0), (1.0, 0.3), (0.1, 0.1))
 
 
 def gamma_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Gamma:
     """Gamma (shape, rate) whose central ``level`` interval is ``[low, high]``.
 
-    Starts from the lognormal with the same interval and solves the two quantile
-    equations on the log scale.
+    The quantiles' ratio fixes the shape (solved in one dimension), the low quantile
+    then fixes the rate.
     """
     if not 0 < low < high:
         raise ValueError("a gamma interval needs 0 < low < high")
     tail = 0.5 - level / 2.0
-    target = np.log([low, high])
-    guess = lognormal_between(low, high, level)
-    shape0 = 1.0 / (math.exp(guess.sigma**2) - 1.0)
-    rate0 = shape0 / math.exp(guess.mu + guess.sigma**2 / 2.0)
+    probabilities = np.array([tail, 1.0 - tail])
+    # The ratio of two quantiles depends on the shape alone and falls from infinity to 1
+    # as the shape grows: solve for the shape in one dimension (on the log scale), then
+    # the rate puts the low quantile at ``low``.
+    wanted = math.log(high / low)
 
-    def residual(log_params: np.ndarray) -> np.ndarray:
-        shape, rate = np.exp(log_params)
-        q = special.gammaincinv(shape, np.array([tail, 1.0 - tail])) / rate
-        return np.asarray(np.log(np.maximum(q, 1e-300)) - target)
+    def excess(log_shape: float) -> float:
+        q = special.gammaincinv(math.exp(log_shape), probabilities)
+        return float(np.log(np.maximum(q[1], 1e-300)) - np.log(np.maximum(q[0], 1e-300))) - wanted
 
-    solution = optimize.least_squares(
-        residual, np.log([shape0, rate0]), xtol=1e-14, ftol=1e-14, gtol=1e-14
-    )
-    shape, rate = np.exp(solution.x)
-    fitted = Gamma(float(shape), float(rate))
+    fitted = None
+    lower, upper = math.log(1e-3), math.log(1e9)
+    if excess(lower) > 0 > excess(upper):
+        log_shape = optimize.brentq(excess, lower, upper, xtol=1e-14, rtol=1e-14)
+        shape = math.exp(log_shape)
+        rate = float(special.gammaincinv(shape, tail)) / low
+        if rate > 0 and math.isfinite(rate):
+            fitted = Gamma(shape, rate)
+    if fitted is None:  # an interval too narrow for the bracket: solve both equations
+        guess = lognormal_between(low, high, level)
+        shape0 = 1.0 / math.expm1(guess.sigma**2)
+        rate0 = shape0 / math.exp(guess.mu + guess.sigma**2 / 2.0)
+        target = np.log([low, high])
+
+        def residual(log_params: np.ndarray) -> np.ndarray:
+            shape, rate = np.exp(log_params)
+            q = special.gammaincinv(shape, probabilities) / rate
+            return np.asarray(np.log(np.maximum(q, 1e-300)) - target)
+
+        solution = optimize.least_squares(
+            residual, np.log([shape0, rate0]), xtol=1e-14, ftol=1e-14, gtol=1e-14
+        )
+        fitted = Gamma(*(float(x) for x in np.exp(solution.x)))
     if not np.allclose(fitted.ppf(np.array([tail, 1.0 - tail])), [low, high], rtol=1e-4):
         raise ValueError(f"no gamma distribution has its {level:.0%} interval at [{low}, {high}]")
     return fitted

@@ -36,20 +36,29 @@ class Problem:
 
     def render(self) -> str:
         """Format the problem as one or more human-readable lines."""
-        where = f"{self.file}: {self.key}" if self.key else self.file
-        text = f"{where}: {self.message}"
+        file, key = _clip(self.file, 300), _clip(self.key, 200)
+        where = f"{file}: {key}" if key else file
+        text = f"{where}: {_clip(self.message, 400)}"
         if self.value is not None:
             text += f" (got {_show(self.value)})"
         if self.allowed:
-            text += f"; allowed: {self.allowed}"
+            text += f"; allowed: {_clip(self.allowed, 2000)}"
         if self.hint:
-            text += f"; did you mean {self.hint}?"
+            text += f"; did you mean {_clip(self.hint, 200)}?"
         return text
 
 
 def _show(value: object, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, saying how long it was (a key or a
+    message can echo a huge input, e.g. a 1 MB key: it must not be printed whole)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class SpecError(Exception):

@@ -56,6 +56,19 @@ def claims_from_file(path: str | Path) -> list[dict[str, Any]]:
                     label,
                     "claims",
                     "no [[claims]] tables in the file",
+                    entries,
+                    allowed="one [[claims]] table per claim",
+                )
+            ]
+        )
+    if not all(isinstance(e, dict) for e in entries):
+        raise SpecError(
+            [
+                Problem(
+                    label,
+                    "claims",
+                    "claims must be [[claims]] tables",
+                    entries,
                     allowed="one [[claims]] table per claim",
                 )
             ]
@@ -63,12 +76,40 @@ def claims_from_file(path: str | Path) -> list[dict[str, Any]]:
     unknown = [k for k in doc if k != "claims"]
     if unknown:
         raise SpecError([Problem(label, unknown[0], "unknown table", allowed="claims")])
-    return [dict(e) if isinstance(e, dict) else e for e in entries]
+    return [dict(e) for e in entries]
 
 
 def claim_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """A claim table from command-line options (``None`` means not given)."""
-    return {key: value for key, value in options.items() if key in CLAIM_KEYS and value is not None}
+    """A claim table from command-line options (``None`` means not given).
+
+    Raises
+    ------
+    SpecError
+        When an option's text is not valid UTF-8 (bytes the shell passed through
+        undecoded): the ledger is UTF-8, so it could not be written.
+    """
+    claim = {k: v for k, v in options.items() if k in CLAIM_KEYS and v is not None}
+    undecodable = [k for k, v in claim.items() if isinstance(v, str) and not _utf8(v)]
+    if undecodable:
+        raise SpecError(
+            Problem(
+                "command-line options",
+                f"--{k}",
+                "the text is not valid UTF-8",
+                claim[k],
+                allowed="UTF-8 text",
+            )
+            for k in undecodable
+        )
+    return claim
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def snippet(claims: list[dict[str, Any]]) -> str:
@@ -186,7 +227,7 @@ def _validate(folder: Path, text: str, existing: int, label: str) -> LabSpec:
     with tempfile.TemporaryDirectory(prefix="estimator-") as scratch:
         copy = Path(scratch) / folder.name
         shutil.copytree(folder, copy)
-        (copy / CLAIMS_FILE).write_text(text, encoding="utf-8")
+        atomic_write_text(copy / CLAIMS_FILE, text)
         try:
             return load_lab(copy)
         except SpecError as error:

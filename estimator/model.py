@@ -23,7 +23,9 @@ import numpy as np
 from estimator.errors import did_you_mean, listing
 
 Domain = Literal["positive", "share"]
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Names of accelerator types, groups, runs and scenarios (they name quantities, report
+#: folders and files, so they are kept short).
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 HOURS_PER_YEAR = 8766.0  # 365.25 days
 RESERVED_FLEET_NAMES = frozenset({"all"})
 #: The quantity a report leads with.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 from importlib import metadata
 from typing import Any
@@ -37,7 +38,9 @@ def versions() -> dict[str, str]:
 def stamp(inputs_sha256: str, seed: int, draws: int, **settings: Any) -> dict[str, Any]:
     """A provenance record: input hash, versions, seed, draws and any sampler settings.
 
-    ``created`` is the only field that differs between two runs of the same inputs.
+    ``created`` is the only field that differs between two runs of the same inputs; set
+    ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention) to fix
+    it too.
     """
     return {
         "inputs_sha256": inputs_sha256,
@@ -45,5 +48,13 @@ def stamp(inputs_sha256: str, seed: int, draws: int, **settings: Any) -> dict[st
         "seed": seed,
         "draws": draws,
         **settings,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "created": created().isoformat(timespec="seconds"),
     }
+
+
+def created() -> dt.datetime:
+    """Now, or the time in ``SOURCE_DATE_EPOCH`` when that holds a whole number."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if fixed.isdigit():
+        return dt.datetime.fromtimestamp(int(fixed), dt.UTC)
+    return dt.datetime.now(dt.UTC)

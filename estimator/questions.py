@@ -16,7 +16,7 @@ import numpy as np
 from estimator.errors import did_you_mean, listing
 from estimator.model import LabModel
 from estimator.tomlread import Reader
-from estimator.units import Converter, UnitError
+from estimator.units import MAX_MAGNITUDE, Converter, UnitError
 
 if TYPE_CHECKING:
     from estimator.posterior import Estimate
@@ -149,6 +149,14 @@ def _read_question(
         if name in entry:
             value = reader.number(entry, name, key)
             if value is not None and factor is not None:
+                if not abs(value * factor) <= MAX_MAGNITUDE:
+                    reader.add(
+                        f"{key}.{name}",
+                        "the threshold is out of range once converted to the canonical unit",
+                        entry[name],
+                        allowed=f"thresholds within ±{MAX_MAGNITUDE:.0e} in the canonical unit",
+                    )
+                    continue
                 thresholds[name] = value * factor
     if (
         "above" in thresholds

@@ -92,7 +92,8 @@ def read_scenarios(
                 key,
                 "invalid scenario name",
                 name,
-                allowed="lower-case letters, digits and '_', starting with a letter",
+                allowed="lower-case letters, digits and '_', starting with a letter; "
+                "at most 64 characters",
             )
             continue
         scenario = _read_scenario(reader, name, table, model, converter, claims, today, warnings)

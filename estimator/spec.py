@@ -130,14 +130,20 @@ def load_lab(folder: str | Path) -> LabSpec:
     path = Path(folder)
     label = str(folder).rstrip("/")
     problems = Problems()
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise SpecError([_problem(label, f"the folder can't be read ({exc.strerror})")]) from None
+    if not exists:
         raise SpecError([_problem(label, "no such folder", "a lab folder such as priors/deepseek")])
-    if not path.is_dir():
+    if not is_dir:
         raise SpecError([_problem(label, "not a folder", "a lab folder such as priors/deepseek")])
     try:
         entries = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
     except PermissionError:
         raise SpecError([_problem(label, "the folder can't be read (permission denied)")]) from None
+    except OSError as exc:
+        raise SpecError([_problem(label, f"the folder can't be read ({exc.strerror})")]) from None
     known = (*PRIORS_FILES, *OTHER_FILES)
     if not entries:
         raise SpecError([_problem(label, "the folder is empty", ", ".join(REQUIRED_FILES))])

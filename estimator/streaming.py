@@ -19,7 +19,6 @@ from estimator.simulate import chunk_sizes, evaluate_chunk, map_chunks
 from estimator.spec import LabSpec
 from estimator.summaries import Binning, Summary, from_order_statistics, needed_ranks
 
-
 #: Draws per bin, on average, that the first pass aims for: the second pass keeps the
 #: draws of about twenty bins per quantity, so memory stays flat as draws grow.
 DRAWS_PER_BIN = 4096

@@ -157,7 +157,8 @@ def read_types(reader: Reader, doc: dict[str, Any], present: bool) -> list[Accel
                 key,
                 "invalid accelerator type name",
                 name,
-                allowed="lower-case letters, digits and '_', starting with a letter; not 'all'",
+                allowed="lower-case letters, digits and '_', starting with a letter; "
+                "at most 64 characters; not 'all'",
             )
             continue
         reader.check_keys(
@@ -213,7 +214,8 @@ def read_runs(
                 key,
                 "invalid run name",
                 name,
-                allowed="lower-case letters, digits and '_', starting with a letter",
+                allowed="lower-case letters, digits and '_', starting with a letter; "
+                "at most 64 characters",
             )
             continue
         reader.check_keys(

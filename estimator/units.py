@@ -31,6 +31,12 @@ _DEFINITIONS = (
     "trillion = 1e12",
 )
 
+#: The largest magnitude an amount may reach in its canonical unit (USD, GPU, GPU-hours,
+#: ...): far beyond any real lab, yet far enough from float overflow (1.8e308) that
+#: products of several inputs stay finite. Larger stated amounts, or amounts that grow
+#: past it once converted ("1e308 million USD"), are refused as out of range.
+MAX_MAGNITUDE = 1e30
+
 _SCALE_SUFFIXES = {
     "k": 1e3,
     "K": 1e3,
@@ -100,7 +106,9 @@ def parse_number(value: Any) -> float:
         raise ValueError("a number is needed here")
     if not math.isfinite(number):
         raise ValueError("the number must be finite (not NaN or infinite)")
-    return number
+    # -0.0 is zero: refused wherever zero is (a value that must be positive), accepted
+    # as 0.0 where zero is allowed, so that no "-0" reaches a belief or a report.
+    return number + 0.0
 
 
 def normalise_unit_text(text: str) -> str:

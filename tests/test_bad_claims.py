@@ -29,7 +29,16 @@ from estimator.claims import CLAIM_KEYS, CREDIBILITY, KINDS, REQUIRED_KEYS, USES
 from estimator.cli import EXIT_BAD_INPUT
 from estimator.errors import Problem, SpecError
 from estimator.spec import load_lab
-from tests.test_bad_input import ANY, Expect, _assert_clean_exit, _invoke, _matches, _show
+from tests.test_bad_input import (
+    ANY,
+    MEGABYTE,
+    Expect,
+    _assert_clean_exit,
+    _assert_refused,
+    _invoke,
+    _matches,
+    _show,
+)
 
 BAD_CLAIMS = Path(__file__).resolve().parent / "fixtures" / "bad_claims"
 VALID = BAD_CLAIMS / "_valid"
@@ -137,6 +146,13 @@ CASES: list[Expect] = [
     claim("claims_list_of_numbers", "claims", "claims must be [[claims]] tables"),
     claim("misspelt_claims_table", "claim", "unknown key", hint="'claims'"),
     claim("malformed_toml", "", "malformed TOML"),
+    # Extremes: huge numbers, negative zero, an endless period, a cut-off file.
+    claim("huge_value", f"{C0}.value", "out of range once converted", 1e308),
+    claim("overflow_after_conversion", f"{C2}.low", "out of range once converted", 1e308),
+    claim("negative_zero_value", f"{C1}.value", "impossible value for fleet.h100.count", -0.0),
+    claim("negative_zero_noise", f"{C0}.noise", "noise out of range", -0.0),
+    claim("period_too_long", f"{C3}.period", "the period is too long", "1e400 years"),
+    claim("truncated_mid_table", "", "malformed TOML"),
 ]
 
 #: Problems a case rightly reports besides its main one (a consequence of the same defect).
@@ -426,3 +442,38 @@ def test_no_claims_file_and_an_empty_ledger_both_load(tmp_path: Path) -> None:
     spec = load_lab(empty)
     assert spec.claims == ()
     assert spec.evidence == ()
+
+
+# --- cases built at test time: bytes and sizes git should not hold ----------------------
+
+
+def _ledger(tmp_path: Path, old: str, new: str | bytes) -> Path:
+    folder = tmp_path / "lab"
+    shutil.copytree(VALID, folder)
+    raw = (folder / CLAIMS).read_bytes()
+    want = old.encode()
+    assert raw.count(want) == 1, old
+    (folder / CLAIMS).write_bytes(
+        raw.replace(want, new if isinstance(new, bytes) else new.encode())
+    )
+    return folder
+
+
+def test_non_utf8_ledger(tmp_path: Path) -> None:
+    folder = _ledger(tmp_path, "a press report", b"a caf\xe9 report")
+    _assert_refused(folder, tmp_path, CLAIMS, "", "not valid UTF-8", None)
+
+
+def test_a_1mb_claim_id_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _ledger(tmp_path, '"press_headcount"', f'"{"p" * MEGABYTE}"')
+    _assert_refused(folder, tmp_path, CLAIMS, "claims[0] (pppp", "text too long", "'pppp")
+
+
+def test_a_1mb_claim_key_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _ledger(tmp_path, "noise = 0.2", f"{'n' * MEGABYTE} = 0.2")
+    _assert_refused(folder, tmp_path, CLAIMS, f"{C0}.nnnn", "unknown key", None)
+
+
+def test_a_1mb_source_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _ledger(tmp_path, "Test fixture: a press report", "s" * MEGABYTE)
+    _assert_refused(folder, tmp_path, CLAIMS, f"{C0}.source", "text too long", "'ssss")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import filecmp
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -158,6 +159,39 @@ CASES: list[Expect] = [
         {"value": 1e308},
     ),
     Expect("interval_with_ignored_sigma", "costs.toml", "staff.headcount.sigma", "not used", 40),
+    # Extremes: huge numbers, negative zero, future dates, cut-off files, stray files.
+    Expect("huge_value", "costs.toml", "facilities.cost", "out of range", {"value": 1e308}),
+    Expect(
+        "huge_interval_end",
+        "costs.toml",
+        "staff.headcount",
+        "out of range",
+        {"between": [80, 1e308]},
+    ),
+    Expect(
+        "negative_zero_low_end",
+        "costs.toml",
+        "staff.headcount.between",
+        "lognormal interval needs a positive low end",
+        [-0.0, 300],
+    ),
+    Expect(
+        "negative_zero_exchange_rate",
+        "lab.toml",
+        "currency.rates.EUR.value",
+        "an exchange rate must be positive",
+        -0.0,
+    ),
+    Expect(
+        "future_source_date",
+        "costs.toml",
+        "staff.headcount.date",
+        "the date is in the future",
+        "2999-01-01",
+    ),
+    Expect("truncated_mid_table", "fleet.toml", "", "malformed TOML"),
+    Expect("truncated_mid_string", "costs.toml", "", "malformed TOML"),
+    Expect("extra_unknown_file", "notes.txt", "", "unknown file in a lab folder"),
 ]
 
 
@@ -390,3 +424,196 @@ def test_interval_with_normal_shape_as_the_hint_suggests(tmp_path: Path) -> None
     )
     spec = load_lab(folder)
     assert spec.priors["staff.headcount"].belief.kind == "normal"
+
+
+# --- cases built at test time: huge texts, unreadable files and folders ---------------
+
+#: A rendered problem never echoes a huge input whole: 1 MB in, a few hundred bytes out.
+ECHO_LIMIT = 2_000
+MEGABYTE = 1_000_000
+
+
+def _copy_valid(tmp_path: Path, name: str = "lab") -> Path:
+    folder = tmp_path / name
+    shutil.copytree(VALID, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _snapshot(*folders: Path) -> dict[str, bytes]:
+    """Every file under ``folders``, by path, with its bytes (read with ``open``, which
+    the permission tests leave alone)."""
+
+    def read(path: Path) -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read()
+
+    return {
+        str(p): read(p)
+        for folder in folders
+        if folder.exists()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def _assert_refused(
+    folder: Path, tmp_path: Path, file: str, key: str, fragment: str, value: str | None
+) -> str:
+    """validate and run both exit 2 naming ``file``, ``key`` (a prefix of the key: a huge
+    key is shown cut), the problem and the offending ``value``; nothing is written; the
+    output stays short. Returns validate's stderr."""
+    before = _snapshot(folder)
+    result = _invoke("validate", str(folder))
+    _assert_clean_exit(result, EXIT_BAD_INPUT)
+    stderr = result.stderr
+    where = f"{file}: {key}" if key else f"{file}: "
+    assert where in stderr, stderr[:ECHO_LIMIT]
+    assert fragment in stderr, stderr[:ECHO_LIMIT]
+    if value is not None:
+        assert value in stderr, stderr[:ECHO_LIMIT]
+    assert len(result.output) < ECHO_LIMIT, f"{len(result.output):,} characters echoed"
+    out = tmp_path / "out"
+    run = _invoke("run", str(folder), "--out", str(out), "--method", "is", "--draws", "1000")
+    _assert_clean_exit(run, EXIT_BAD_INPUT)
+    assert not out.exists()
+    assert _snapshot(folder) == before
+    return stderr
+
+
+def test_a_1mb_string_value_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _copy_valid(tmp_path)
+    huge = "x" * MEGABYTE
+    _edit(
+        folder / "costs.toml",
+        'unit = "ratio"\nsource = "Test fixture"\n\n[network',
+        f'unit = "ratio"\nsource = "{huge}"\n\n[network',
+    )
+    _assert_refused(
+        folder, tmp_path, "costs.toml", "server.overhead.source", "text too long", "'xxxx"
+    )
+
+
+def test_a_1mb_key_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _copy_valid(tmp_path)
+    huge = "k" * MEGABYTE
+    _edit(folder / "costs.toml", "[staff.headcount]\n", f"[staff.headcount]\n{huge} = 1\n")
+    stderr = _assert_refused(
+        folder, tmp_path, "costs.toml", "staff.headcount.kkkk", "unknown key", None
+    )
+    assert f"({len('staff.headcount.') + MEGABYTE:,} characters)" in stderr
+    problems = _load_problems(folder)
+    assert [p.key for p in problems] == [f"staff.headcount.{huge}"]
+
+
+def test_a_1mb_input_name_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _copy_valid(tmp_path)
+    huge = "k" * MEGABYTE
+    _edit(
+        folder / "costs.toml",
+        "[staff.headcount]\n",
+        f"[staff.{huge}]\nvalue = 1\n\n[staff.headcount]\n",
+    )
+    _assert_refused(folder, tmp_path, "costs.toml", "staff.kkkk", "unknown input", None)
+
+
+def test_a_1mb_unit_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    folder = _copy_valid(tmp_path)
+    _edit(folder / "costs.toml", 'unit = "person"', f'unit = "{"p" * MEGABYTE}"')
+    _assert_refused(folder, tmp_path, "costs.toml", "staff.headcount.unit", "too long", "'pppp")
+
+
+def test_an_unreadable_file_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests run as root, which chmod can't stop: the read itself is made to fail."""
+    folder = _copy_valid(tmp_path)
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "costs.toml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    problems = _load_problems(folder)
+    assert [(p.file, p.key) for p in problems] == [(f"{folder}/costs.toml", "")]
+    assert "permission denied" in problems[0].message
+    _assert_refused(folder, tmp_path, "costs.toml", "", "permission denied", None)
+
+
+def test_an_unreadable_folder_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy_valid(tmp_path)
+    real = Path.iterdir
+
+    def iterdir(self: Path):  # type: ignore[no-untyped-def]
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    (problem,) = _load_problems(folder)
+    assert problem.file == str(folder)
+    assert "permission denied" in problem.message
+    result = _invoke("validate", str(folder))
+    _assert_clean_exit(result, EXIT_BAD_INPUT)
+    assert f"{folder}: the folder can't be read (permission denied)" in result.stderr
+
+
+ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.mark.skipif(ROOT, reason="root reads files whatever their permissions")
+@pytest.mark.parametrize("target", ["folder", "file"])
+def test_chmod_000_is_reported_not_raised(tmp_path: Path, target: str) -> None:
+    folder = _copy_valid(tmp_path)
+    locked = folder if target == "folder" else folder / "fleet.toml"
+    locked.chmod(0)
+    try:
+        result = _invoke("validate", str(folder))
+        _assert_clean_exit(result, EXIT_BAD_INPUT)
+        named = str(folder) if target == "folder" else f"{folder}/fleet.toml"
+        assert f"{named}: " in result.stderr
+        assert "permission denied" in result.stderr
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_folder_name_too_long_is_reported_not_raised(tmp_path: Path) -> None:
+    name = str(tmp_path / ("x" * 5000))
+    result = _invoke("validate", name)
+    _assert_clean_exit(result, EXIT_BAD_INPUT)
+    assert "the folder can't be read" in result.stderr
+    assert len(result.output) < ECHO_LIMIT
+
+
+# --- negative zero ---------------------------------------------------------------------
+
+
+def test_negative_zero_is_echoed_as_given_where_refused() -> None:
+    """-0.0 is zero: refused wherever zero is, and the message shows what was written."""
+    result = _invoke("validate", str(BAD / "negative_zero_exchange_rate"))
+    _assert_clean_exit(result, EXIT_BAD_INPUT)
+    assert "currency.rates.EUR.value: an exchange rate must be positive (got -0.0)" in (
+        result.stderr
+    )
+
+
+def test_negative_zero_is_zero_where_zero_is_allowed(tmp_path: Path) -> None:
+    """Where zero is a possible value, -0.0 loads as +0.0 (no "-0" in any report)."""
+    folder = _copy_valid(tmp_path)
+    _edit(
+        folder / "costs.toml",
+        '[facilities.cost]\nbetween = ["2M", "30M"]',
+        "[facilities.cost]\nvalue = -0.0",
+    )
+    belief = load_lab(folder).priors["facilities.cost"].belief
+    assert belief.mean() == 0.0
+    assert math.copysign(1.0, belief.mean()) == 1.0
