@@ -7,6 +7,7 @@ a file can only name one of these.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -151,6 +152,16 @@ class LogNormal(_Frozen):
         return LogNormal(self.mu + math.log(factor), self.sigma)
 
 
+#: Normal scores at which :meth:`Beta.from_normal` tabulates the quantile function
+#: (beyond +-8.5, a chance of 2e-17 a draw, the ends are used).
+NORMAL_GRID = np.linspace(-8.5, 8.5, 2**14 + 1)
+
+
+@functools.cache
+def _beta_table(alpha: float, beta: float) -> np.ndarray:
+    return np.asarray(stats.beta(alpha, beta).ppf(special.ndtr(NORMAL_GRID)), dtype=float)
+
+
 @dataclass(frozen=True)
 class Beta(_Frozen):
     """A belief about a share in (0, 1)."""
@@ -164,6 +175,21 @@ class Beta(_Frozen):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.beta(self.alpha, self.beta, size)
+
+    def from_normal(self, z: np.ndarray) -> np.ndarray:
+        """``ppf(Phi(z))``: a standard normal mapped to this belief, by linear
+        interpolation in a table of the exact quantile function at :data:`NORMAL_GRID`
+        (absolute error below 2e-6, relative below 1e-5 for shapes >= 1: far below any
+        Monte Carlo error; a test holds it to scipy). About 4x faster than drawing a beta
+        directly, and it lets the Monte Carlo draw all its normals in one call."""
+        table = _beta_table(self.alpha, self.beta)
+        low, high = NORMAL_GRID[0], NORMAL_GRID[-1]
+        step = (high - low) / (len(NORMAL_GRID) - 1)
+        position = np.clip((z - low) / step, 0.0, len(NORMAL_GRID) - 1.000001)
+        index = position.astype(np.intp)
+        position -= index
+        below = table[index]
+        return np.asarray(below + position * (table[index + 1] - below))
 
     def scaled(self, factor: float) -> Beta:
         if factor != 1.0:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from estimator.correlations import correlated_normals, from_normal
-from estimator.distributions import Fixed, LogNormal, Normal
+from estimator.distributions import Beta, Fixed, LogNormal, Normal
 from estimator.spec import LabSpec
 from estimator.summaries import Summary, summarize
 from estimator.threads import ordered_map, thread_map
@@ -38,8 +38,9 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
     """Draw every input once per draw (fixed inputs are filled in), in canonical units.
 
     Correlated inputs come first, through the Gaussian copula of
-    :mod:`estimator.correlations`. Then every independent lognormal and normal input
-    comes from one call for standard normals, scaled, shifted and exponentiated in place;
+    :mod:`estimator.correlations`. Then every independent lognormal, normal and beta
+    input comes from one call for standard normals, transformed in place (scaled,
+    shifted, exponentiated, or mapped through a beta's tabulated quantile function);
     any other belief draws itself.
     """
     out: dict[str, np.ndarray] = {}
@@ -54,6 +55,8 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
         block *= plan.scale[:, None]
         block += plan.shift[:, None]
         np.exp(block[: plan.lognormal], out=block[: plan.lognormal])
+        for row, share in plan.tabulated.items():
+            block[row] = share.from_normal(block[row])
         out.update(zip(plan.names, block, strict=True))
     for name in spec.model.input_names:
         if name in out:
@@ -69,12 +72,14 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
 @dataclass(frozen=True)
 class _NormalBlock:
     """Independent inputs drawn from one block of standard normals: ``exp(shift + scale z)``
-    for the first ``lognormal`` names, ``shift + scale z`` for the rest."""
+    for the first ``lognormal`` names, ``shift + scale z`` for the normals, and
+    :meth:`Beta.from_normal` for the rows in ``tabulated``."""
 
     names: tuple[str, ...]
     shift: np.ndarray
     scale: np.ndarray
     lognormal: int
+    tabulated: dict[int, Beta]
 
 
 def _normal_block(spec: LabSpec) -> _NormalBlock:
@@ -82,12 +87,14 @@ def _normal_block(spec: LabSpec) -> _NormalBlock:
     beliefs = [(n, spec.priors[n].belief) for n in spec.model.input_names if n not in correlated]
     lognormal = [(n, b) for n, b in beliefs if isinstance(b, LogNormal)]
     normal = [(n, b) for n, b in beliefs if isinstance(b, Normal) and not b.truncated]
+    beta = [(n, b) for n, b in beliefs if isinstance(b, Beta)]
     chosen = lognormal + normal
     return _NormalBlock(
-        names=tuple(n for n, _ in chosen),
-        shift=np.array([b.mu for _, b in chosen]),
-        scale=np.array([b.sigma for _, b in chosen]),
+        names=tuple(n for n, _ in chosen + beta),
+        shift=np.array([b.mu for _, b in chosen] + [0.0] * len(beta)),
+        scale=np.array([b.sigma for _, b in chosen] + [1.0] * len(beta)),
         lognormal=len(lognormal),
+        tabulated={len(chosen) + i: b for i, (_, b) in enumerate(beta)},
     )
 
 
