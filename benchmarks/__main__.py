@@ -56,19 +56,18 @@ def machine() -> str:
 
 def raw_limit(draws: int, inputs: int, workers: int) -> float:
     """Seconds numpy's generator takes to draw ``inputs`` float64 standard normals per
-    draw and exponentiate them in place, chunk by chunk on ``workers`` threads: the
-    bare cost of the random numbers a model of this size needs, with our threading."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    draw and exponentiate them in place, chunk by chunk on ``workers`` threads through the
+    same helper as the Monte Carlo: the bare cost of the random numbers a model of this
+    size needs, with our threading."""
     from estimator.simulate import CHUNK_SIZE, chunk_generator, chunk_sizes
+    from estimator.threads import thread_map
 
     def chunk(item: tuple[int, int]) -> None:
         z = chunk_generator(0, item[0]).standard_normal((inputs, item[1]))
         np.exp(z, out=z)
 
     items = list(enumerate(chunk_sizes(draws, CHUNK_SIZE)))
-    with ThreadPoolExecutor(workers) as pool:
-        return best_of(3, lambda: list(pool.map(chunk, items)))
+    return best_of(3, lambda: thread_map(chunk, items, workers))
 
 
 def in_child(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:

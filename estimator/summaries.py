@@ -140,12 +140,8 @@ def order_statistics(x: np.ndarray, ranks: Sequence[int]) -> dict[int, float]:
     index = binning.index(x)
     cumulative = np.cumsum(np.bincount(index, minlength=binning.bins + 2))
     where = {r: int(np.searchsorted(cumulative, r, side="right")) for r in ranks}
-    wanted = np.zeros(len(cumulative), dtype=bool)
-    wanted[list(where.values())] = True
-    keep = wanted[index]
-    kept_x, kept_bin = x[keep], index[keep]
-    order = np.lexsort((kept_x, kept_bin))
-    kept_x, kept_bin = kept_x[order], kept_bin[order]
+    order, kept_bin = _sorted_in_bins(x, index, set(where.values()), len(cumulative))
+    kept_x = x[order]
     out = {}
     for r, b in where.items():
         before = int(cumulative[b - 1]) if b else 0
@@ -193,13 +189,8 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, targets: list[float]) -> d
         while cumulative[b] == (cumulative[b - 1] if b else 0.0) and b < len(cumulative) - 1:
             b += 1  # skip empty bins
         where[t] = b
-    # Only the draws in the bins that hold a target are sorted: by bin, then by value.
-    wanted = np.zeros(len(cumulative), dtype=bool)
-    wanted[list(where.values())] = True
-    keep = wanted[index]
-    kept_x, kept_w, kept_bin = x[keep], w[keep], index[keep]
-    order = np.lexsort((kept_x, kept_bin))
-    kept_x, kept_w, kept_bin = kept_x[order], kept_w[order], kept_bin[order]
+    order, kept_bin = _sorted_in_bins(x, index, set(where.values()), len(cumulative))
+    kept_x, kept_w = x[order], w[order]
     out = {}
     for t, b in where.items():
         start, stop = np.searchsorted(kept_bin, [b, b + 1])
@@ -207,6 +198,18 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, targets: list[float]) -> d
         k = min(int(np.searchsorted(inside, t, side="left")), len(inside) - 1)
         out[t] = float(kept_x[start + k])
     return out
+
+
+def _sorted_in_bins(
+    x: np.ndarray, index: np.ndarray, bins: set[int], size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the draws that fall in ``bins``, sorted by bin and then by value
+    (ties keep their order), and the bin of each: only these few draws are sorted."""
+    wanted = np.zeros(size, dtype=bool)
+    wanted[list(bins)] = True
+    positions = np.flatnonzero(wanted[index])
+    order = positions[np.lexsort((x[positions], index[positions]))]
+    return order, index[order]
 
 
 class Binning:
