@@ -46,7 +46,7 @@ def machine() -> str:
             if row.startswith("model name"):
                 model = row.split(":", 1)[1].strip()
                 break
-    from estimator.threads import default_workers
+    from estimator.inference.threads import default_workers
 
     return (
         f"{model}; {os.cpu_count()} CPUs, {default_workers()} chunk threads; "
@@ -59,8 +59,8 @@ def raw_limit(draws: int, inputs: int, workers: int) -> float:
     draw and exponentiate them in place, chunk by chunk on ``workers`` threads through the
     same helper as the Monte Carlo: the bare cost of the random numbers a model of this
     size needs, with our threading."""
-    from estimator.simulate import CHUNK_SIZE, chunk_generator, chunk_sizes
-    from estimator.threads import thread_map
+    from estimator.inference.chunks import CHUNK_SIZE, chunk_generator, chunk_sizes
+    from estimator.inference.threads import thread_map
 
     def chunk(item: tuple[int, int]) -> None:
         z = chunk_generator(0, item[0]).standard_normal((inputs, item[1]))
@@ -90,13 +90,13 @@ def timed_command(*arguments: str) -> float:
 
 
 def forward(spec: Any, draws: int, workers: int | None = None) -> float:
-    from estimator.simulate import map_chunks
+    from estimator.inference.chunks import map_chunks
 
     return best_of(3, lambda: sum(1 for _ in map_chunks(spec, draws, 0, len, workers=workers)))
 
 
 def monte_carlo(spec: Any, draws: int) -> None:
-    from estimator.threads import default_workers
+    from estimator.inference.threads import default_workers
 
     inputs = len(spec.stochastic_inputs)
     for workers in sorted({1, default_workers()}):
@@ -112,8 +112,8 @@ def monte_carlo(spec: Any, draws: int) -> None:
 
 def squigglepy_comparison(spec: Any, draws: int) -> None:
     from benchmarks.squiggle import squigglepy_quantities
-    from estimator.simulate import forward_summaries
-    from estimator.summaries import summarize
+    from estimator.inference.forward import forward_summaries
+    from estimator.inference.summaries import summarize
 
     ours = forward(spec, draws)
     for method in ("cholesky", "iman-conover"):
@@ -143,8 +143,8 @@ def squigglepy_comparison(spec: Any, draws: int) -> None:
 
 
 def quick_path(spec: Any, draws: int) -> None:
-    from estimator.importance import quick_update
-    from estimator.posterior import estimate
+    from estimator.inference.estimation import estimate
+    from estimator.inference.importance import quick_update
 
     quick_update(spec, 2**16)
     seconds = best_of(3, lambda: quick_update(spec, draws))
@@ -156,7 +156,7 @@ def quick_path(spec: Any, draws: int) -> None:
         f"of the 0.5 s budget (k-hat {fit.khat:.2f}, ESS {fit.ess:,.0f})",
         "< 0.5 s (ratio >= 1)",
     )
-    from estimator.importance import prior_log_ratios, reweight
+    from estimator.inference.importance import prior_log_ratios, reweight
 
     draws_only = forward(spec, draws)
     ratios = best_of(3, lambda: prior_log_ratios(spec, draws, 0))
@@ -177,7 +177,7 @@ def quick_path(spec: Any, draws: int) -> None:
 
 
 def sobol(spec: Any) -> None:
-    from estimator.sobol import sobol_indices
+    from estimator.drivers.sobol import sobol_indices
 
     sobol_indices(spec, base_samples=2**8)
     seconds = best_of(2, lambda: sobol_indices(spec, base_samples=2**14, seed=0))
@@ -192,8 +192,8 @@ def sobol(spec: Any) -> None:
 
 NUTS_CHILD = """
 import json, time
-from estimator.spec import load_lab
-from estimator.posterior import estimate
+from estimator.spec.parse import load_lab
+from estimator.inference.estimation import estimate
 spec = load_lab({lab!r})
 out = {{}}
 for label, seed in (("cold", 0), ("warm", 1)):
@@ -201,7 +201,7 @@ for label, seed in (("cold", 0), ("warm", 1)):
     fit = estimate(spec, "nuts", seed=seed)
     seconds = time.perf_counter() - start
     details = fit.diagnostics.details
-    out[label] = dict(seconds=seconds, ess=fit.posterior["spend.total"].draws,
+    out[label] = dict(seconds=seconds, ess=fit.posterior["spend.total"].ess,
                       passed=fit.diagnostics.passed, rhat=details.get("max_rhat"))
 print(json.dumps(out))
 """
@@ -260,8 +260,8 @@ from pathlib import Path
 def peak():
     status = Path("/proc/self/status").read_text()
     return int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) * 1024
-from estimator.spec import load_lab
-from estimator.simulate import forward_summaries
+from estimator.spec.parse import load_lab
+from estimator.inference.forward import forward_summaries
 spec = load_lab({lab!r})
 forward_summaries(spec, 2**16, 0)
 before = peak()
@@ -290,7 +290,7 @@ def main() -> None:
     args = parser.parse_args()
     draws = 2**18 if args.quick else 2**20
     print(f"machine: {machine()}")
-    from estimator.spec import load_lab
+    from estimator.spec.parse import load_lab
 
     spec = load_lab(LAB)
     monte_carlo(spec, draws)

@@ -4,7 +4,8 @@ The benchmark uses it twice: as the speed reference the estimator must beat, and
 correctness check, since its quantiles must agree with the estimator's own Monte Carlo
 within Monte Carlo error. Only the distribution *parameters* come from the loaded lab;
 the draws are squigglepy's (seeded with ``sq.set_seed``) and the cost equations are
-written out again here, on numpy arrays, without :meth:`estimator.model.LabModel.evaluate`.
+written out again here, on numpy arrays, without
+:meth:`estimator.model.equations.LabModel.evaluate`.
 
 Correlations
 ------------
@@ -27,8 +28,8 @@ from typing import Any, Literal
 import numpy as np
 import squigglepy as sq
 
-from estimator.distributions import Beta, Fixed, LogNormal
-from estimator.spec import LabSpec
+from estimator.model.distributions import Beta, Fixed, LogNormal
+from estimator.spec.lab import LabSpec
 
 #: The structure this implementation is written for.
 TYPES = ("h800", "h100", "h20", "a100")

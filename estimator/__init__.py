@@ -17,6 +17,23 @@ The public API (the command line is a thin layer over the same functions)::
 
 Names are imported on first use, so ``import estimator`` (and ``estimator --help``) stays
 fast.
+
+How the package is laid out: one subpackage per stage of the data flow, and imports go one
+way only, down this list (a module may import from its own stage and the stages below it,
+never from one above, and there are no import loops)::
+
+    cli.py, __main__.py, this file   the command line and the public API
+    report/      terminal, figures, report.md/html, summary.json, posterior.nc
+    review/      verdicts, answers to questions, history, what moved, the assessment
+    drivers/     tornado, Sobol, delta, scenarios, prior sensitivity
+    inference/   Monte Carlo, importance sampling, the PyMC model, NUTS, the posterior
+    spec/        the only reader of files: a lab folder to a validated LabSpec
+    model/       quantities, equations, distributions, claims, likelihood, copula
+    errors.py, atomic.py, provenance.py   what every stage may use
+
+``tests/test_architecture.py`` holds the code to this rule, and to one more: no module or
+subpackage shares its name with a public function (the lazy lookup below would return the
+module once it is imported).
 """
 
 from __future__ import annotations
@@ -28,25 +45,25 @@ __version__ = "0.1.0"
 
 #: Public name -> "module:attribute".
 _EXPORTS = {
-    "load_lab": "estimator.spec:load_lab",
-    "LabSpec": "estimator.spec:LabSpec",
+    "load_lab": "estimator.spec.parse:load_lab",
+    "LabSpec": "estimator.spec.lab:LabSpec",
     "SpecError": "estimator.errors:SpecError",
-    "simulate": "estimator.simulate:simulate",
-    "forward_summaries": "estimator.simulate:forward_summaries",
-    "fit": "estimator.posterior:estimate",
-    "Estimate": "estimator.posterior:Estimate",
-    "assess": "estimator.assess:assess",
-    "Assessment": "estimator.assess:Assessment",
-    "check_claims": "estimator.verdicts:verdicts",
-    "check_claim": "estimator.api:check_claim",
-    "add_claims": "estimator.ledger:add_claims",
-    "sensitivity": "estimator.drivers:drivers",
-    "apply_scenario": "estimator.api:apply_scenario",
-    "history": "estimator.history:history",
-    "compare": "estimator.compare:compare",
-    "write_report": "estimator.report:write_report",
-    "write_summary": "estimator.summary_json:write_summary",
-    "write_posterior": "estimator.storage:write_posterior",
+    "simulate": "estimator.inference.forward:simulate",
+    "forward_summaries": "estimator.inference.forward:forward_summaries",
+    "fit": "estimator.inference.estimation:estimate",
+    "Estimate": "estimator.inference.estimation:Estimate",
+    "assess": "estimator.review.assessment:assess",
+    "Assessment": "estimator.review.assessment:Assessment",
+    "check_claims": "estimator.review.verdicts:verdicts",
+    "check_claim": "estimator.review.verdicts:check_claim",
+    "add_claims": "estimator.spec.ledger:add_claims",
+    "sensitivity": "estimator.drivers.collect:drivers",
+    "apply_scenario": "estimator.spec.lab:apply_scenario",
+    "history": "estimator.review.replay:history",
+    "compare": "estimator.review.assessment:compare",
+    "write_report": "estimator.report.document:write_report",
+    "write_summary": "estimator.report.summary_json:write_summary",
+    "write_posterior": "estimator.report.storage:write_posterior",
 }
 
 __all__ = [
@@ -86,18 +103,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from estimator.api import apply_scenario, check_claim
-    from estimator.assess import Assessment, assess
-    from estimator.compare import compare
-    from estimator.drivers import drivers as sensitivity
+    from estimator.drivers.collect import drivers as sensitivity
     from estimator.errors import SpecError
-    from estimator.history import history
-    from estimator.ledger import add_claims
-    from estimator.posterior import Estimate
-    from estimator.posterior import estimate as fit
-    from estimator.report import write_report
-    from estimator.simulate import forward_summaries, simulate
-    from estimator.spec import LabSpec, load_lab
-    from estimator.storage import write_posterior
-    from estimator.summary_json import write_summary
-    from estimator.verdicts import verdicts as check_claims
+    from estimator.inference.estimation import Estimate
+    from estimator.inference.estimation import estimate as fit
+    from estimator.inference.forward import forward_summaries, simulate
+    from estimator.report.document import write_report
+    from estimator.report.storage import write_posterior
+    from estimator.report.summary_json import write_summary
+    from estimator.review.assessment import Assessment, assess, compare
+    from estimator.review.replay import history
+    from estimator.review.verdicts import check_claim
+    from estimator.review.verdicts import verdicts as check_claims
+    from estimator.spec.lab import LabSpec, apply_scenario
+    from estimator.spec.ledger import add_claims
+    from estimator.spec.parse import load_lab

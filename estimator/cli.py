@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +18,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
+from estimator.inference.methods import METHODS
+
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from estimator.assess import Assessment
-    from estimator.posterior import Method
-    from estimator.spec import LabSpec
+    from estimator.errors import SpecError
+    from estimator.inference.methods import Method
+    from estimator.review.assessment import Assessment
+    from estimator.spec.lab import LabSpec
 
 EXIT_BAD_INPUT = 2
 EXIT_DIAGNOSTICS_FAILED = 3
@@ -52,7 +56,7 @@ def fail_on_bad_input(error: Exception) -> NoReturn:
 def load(folder: str) -> LabSpec:
     """Load a lab folder, or exit with code 2 listing its problems."""
     from estimator.errors import SpecError
-    from estimator.spec import load_lab
+    from estimator.spec.parse import load_lab
 
     try:
         spec = load_lab(folder)
@@ -66,7 +70,7 @@ def load(folder: str) -> LabSpec:
 lab_argument = click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
 method_option = click.option(
     "--method",
-    type=click.Choice(["auto", "nuts", "is"]),
+    type=click.Choice(METHODS),
     default="auto",
     show_default=True,
     help="is: reweight prior draws (quick); nuts: sample with NUTS; "
@@ -121,6 +125,34 @@ def check_writable(folder: Path) -> None:
         )
 
 
+def as_option(error: SpecError, option: str) -> SpecError:
+    """The problems of a value given on the command line, reported against its option."""
+    from estimator.errors import Problem, SpecError
+
+    return SpecError(
+        Problem(option, p.key, p.message, p.value, p.allowed, p.hint) for p in error.problems
+    )
+
+
+#: What the problems in a claim given as options are reported against.
+OPTIONS_LABEL = "command-line options"
+
+
+def claim_options_named(error: SpecError) -> SpecError:
+    """Problems in a claim given as options, each keyed by the option (``--value``) rather
+    than the ledger key (``claims[0] (id).value``)."""
+    from estimator.errors import Problem, SpecError
+
+    out = []
+    for p in error.problems:
+        key = p.key
+        if p.file == OPTIONS_LABEL:
+            field = re.sub(r"^claims\[\d+\]( \([^)]*\))?\.?", "", key)
+            key = f"--{field}" if field else ""
+        out.append(Problem(p.file, key, p.message, p.value, p.allowed, p.hint))
+    return SpecError(out)
+
+
 skip_option = click.option(
     "--skip-sensitivity",
     is_flag=True,
@@ -138,12 +170,12 @@ def assess_with_progress(
     history_of: tuple[str, ...] = (),
     with_drivers: bool = True,
 ) -> Assessment:
-    """Run :func:`estimator.assess.assess` with a progress display."""
-    from estimator.assess import assess
-    from estimator.model import HEADLINE
-    from estimator.posterior import POSTERIOR_DRAWS
+    """Run :func:`estimator.review.assessment.assess` with a progress display."""
+    from estimator.inference.estimation import POSTERIOR_DRAWS
+    from estimator.model.quantities import HEADLINE
+    from estimator.review.assessment import assess
 
-    with console.status("starting") as status:
+    with console.status("starting") as status, exit_on_nuts_unavailable():
         return assess(
             spec,
             cast("Method", method),
@@ -153,6 +185,23 @@ def assess_with_progress(
             history_of=(HEADLINE, *history_of),
             with_drivers=with_drivers,
         )
+
+
+@contextlib.contextmanager
+def exit_on_nuts_unavailable() -> Iterator[None]:
+    """Turn ``--method nuts`` on a lab NUTS can't sample into one message and exit 2."""
+    from estimator.inference.pymc_model import NutsUnavailableError
+
+    try:
+        yield
+    except NutsUnavailableError as error:
+        click.echo(
+            click.style("error: ", fg="red", bold=True)
+            + str(error)
+            + "\n(--method auto or --method is use the quick path for such a lab)",
+            err=True,
+        )
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @contextlib.contextmanager
@@ -174,9 +223,9 @@ def exit_on_write_failure() -> Iterator[None]:
 
 def write_outputs(assessment: Assessment, folder: Path, console: Console) -> None:
     """Write summary.json, posterior.nc and the report, atomically."""
-    from estimator.report import write_report
-    from estimator.storage import write_posterior
-    from estimator.summary_json import write_summary
+    from estimator.report.document import write_report
+    from estimator.report.storage import write_posterior
+    from estimator.report.summary_json import write_summary
 
     with (
         exit_on_write_failure(),
@@ -235,7 +284,7 @@ def run(
     """
     from rich.console import Console
 
-    from estimator.terminal import print_assessment
+    from estimator.report.terminal import print_assessment
 
     spec = load(priors_dir)
     folder = output_folder(priors_dir, out)
@@ -254,13 +303,13 @@ def run(
 
 def with_scenario(spec: LabSpec, name: str) -> LabSpec:
     """The lab under a named scenario, or exit with code 2 naming the valid ones."""
-    from estimator.api import apply_scenario
     from estimator.errors import SpecError
+    from estimator.spec.lab import apply_scenario
 
     try:
-        return apply_scenario(spec, name, label="--scenario")
+        return apply_scenario(spec, name)
     except SpecError as error:
-        fail_on_bad_input(error)
+        fail_on_bad_input(as_option(error, "--scenario"))
 
 
 @cli.command()
@@ -288,8 +337,9 @@ def update(
 
     from rich.console import Console
 
-    from estimator.compare import PreviousRunError, compare, read_previous
-    from estimator.terminal import print_assessment, print_comparison
+    from estimator.report.terminal import print_assessment, print_comparison
+    from estimator.review.assessment import compare
+    from estimator.review.update import PreviousRunError, read_previous
 
     spec = load(priors_dir)
     folder = output_folder(priors_dir, out)
@@ -325,7 +375,7 @@ def check(priors_dir: str, method: str, seed: int) -> None:
     """
     from rich.console import Console
 
-    from estimator.terminal import print_assessment
+    from estimator.report.terminal import print_assessment
 
     spec = load(priors_dir)
     console = Console()
@@ -356,8 +406,8 @@ def history(
 
     from estimator.atomic import atomic_write_bytes, atomic_write_text
     from estimator.errors import Problem, SpecError
-    from estimator.figures import history_figure, render
-    from estimator.terminal import print_history
+    from estimator.report.figures import history_figure, render
+    from estimator.report.terminal import print_history
 
     spec = load(priors_dir)
     unknown = [q for q in quantities if q not in spec.model.quantities]
@@ -416,13 +466,13 @@ def sensitivity(priors_dir: str, method: str, seed: int, samples: int, delta_dra
     index over the posterior, the scenarios side by side, and prior sensitivity."""
     from rich.console import Console
 
-    from estimator.drivers import drivers
-    from estimator.posterior import estimate
-    from estimator.terminal import print_drivers
+    from estimator.drivers.collect import drivers
+    from estimator.inference.estimation import estimate
+    from estimator.report.terminal import print_drivers
 
     spec = load(priors_dir)
     console = Console()
-    with console.status("sampling the posterior") as status:
+    with console.status("sampling the posterior") as status, exit_on_nuts_unavailable():
         result = estimate(spec, cast("Method", method), seed=seed)
         status.update("sensitivity: tornado, Sobol, delta, scenarios, power-scaling")
         found = drivers(result, seed, samples, delta_draws, delta_resamples=30)
@@ -496,24 +546,25 @@ def claims_add(
     from rich.console import Console
 
     from estimator.errors import SpecError
-    from estimator.ledger import OPTIONS, claim_from_options, claims_from_file, prepare
-    from estimator.posterior import estimate
-    from estimator.terminal import print_new_claims
-    from estimator.verdicts import judge_new
+    from estimator.inference.estimation import estimate
+    from estimator.report.terminal import print_new_claims
+    from estimator.review.verdicts import judge_new
+    from estimator.spec.claims import CLAIM_KEYS
+    from estimator.spec.ledger import claims_from_file, prepare
 
     given = {"id": id_, **fields}
     if from_file is not None and any(v is not None for v in given.values()):
         raise click.UsageError("give the claim either as options or with --from, not both")
     try:
         if from_file is not None:
-            new, label = claims_from_file(from_file), str(from_file)
+            addition = prepare(priors_dir, claims_from_file(from_file), str(from_file))
         else:
-            new, label = [claim_from_options(given)], OPTIONS
-        addition = prepare(priors_dir, new, label)
+            claim = {k: v for k, v in given.items() if k in CLAIM_KEYS and v is not None}
+            addition = prepare(priors_dir, [claim], OPTIONS_LABEL)
     except SpecError as error:
-        fail_on_bad_input(error)
+        fail_on_bad_input(claim_options_named(error))
     console = Console()
-    with console.status("computing the current posterior"):
+    with console.status("computing the current posterior"), exit_on_nuts_unavailable():
         current = estimate(addition.before, cast("Method", method), seed=seed)
         judged = tuple(judge_new(current, claim) for claim in addition.new_claims)
     print_new_claims(judged, current, console)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from estimator.assess import Assessment, assess
-from estimator.spec import LabSpec, load_lab
+from estimator.review.assessment import Assessment, assess
+from estimator.spec.lab import LabSpec
+from estimator.spec.parse import load_lab
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEPSEEK = ROOT / "priors" / "deepseek"

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import estimator as est
-from estimator.assess import Assessment
+from estimator.review.assessment import Assessment
 
 
 def test_every_public_name_resolves() -> None:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import pytest
 
 from estimator.cli import EXIT_BAD_INPUT
-from tests.test_bad_input import ECHO_LIMIT, MEGABYTE, _assert_clean_exit, _invoke, _snapshot
+from tests.spec.test_bad_input import ECHO_LIMIT, MEGABYTE, _assert_clean_exit, _invoke, _snapshot
 
 VALID = Path(__file__).resolve().parent / "fixtures" / "bad_claims" / "_valid"
 

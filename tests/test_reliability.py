@@ -31,8 +31,9 @@ from hypothesis import strategies as st
 
 import estimator.atomic
 from estimator.cli import cli
-from estimator.simulate import forward_summaries
-from estimator.spec import LabSpec, load_lab
+from estimator.inference.forward import forward_summaries
+from estimator.spec.lab import LabSpec
+from estimator.spec.parse import load_lab
 
 from .conftest import DEEPSEEK, REDUCED_LAB, ROOT, claims_toml, write_lab
 
@@ -172,7 +173,7 @@ def test_two_processes_write_byte_identical_outputs(tmp_path: Path) -> None:
         out = tmp_path / name
         subprocess.run(
             [
-                *(sys.executable, "-m", "estimator.cli_entry", "run", str(DEEPSEEK)),
+                *(sys.executable, "-m", "estimator", "run", str(DEEPSEEK)),
                 *("--method", "is", "--seed", "11", "--skip-sensitivity"),
                 *("--out", str(out)),
             ],

@@ -1,6 +1,0 @@
-"""``python -m estimator.cli_entry``: the console script, runnable as a module."""
-
-from estimator.cli import main
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,71 @@
+"""The headline under each of a lab's scenarios, side by side with the lab as it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from estimator.inference.estimation import Estimate, estimate, quick_posterior
+from estimator.inference.summaries import Summary
+from estimator.model.quantities import HEADLINE
+from estimator.spec.lab import apply
+
+SCENARIO_DRAWS = 2**18
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """The headline under one scenario."""
+
+    name: str
+    title: str
+    description: str
+    changes: dict[str, Any]
+    method: str
+    passed: bool
+    reasons: tuple[str, ...]
+    headline: Summary = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "changes": self.changes,
+            "method": self.method,
+            "passed": self.passed,
+            "reasons": list(self.reasons),
+            "posterior": {HEADLINE: self.headline.to_dict()},
+        }
+
+
+def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
+    """The posterior of the headline under each of the lab's scenarios, by the quick path
+    (its diagnostics are reported with it). A scenario that only changes claims reweights
+    the estimate's own prior draws; one that restates priors draws anew, same seed."""
+    spec = result.spec
+    unit = result.posterior[HEADLINE].unit
+    out = []
+    for scenario in spec.scenarios.values():
+        changed = apply(spec, scenario)
+        if scenario.priors:
+            rerun = estimate(changed, "is", min(result.draws, SCENARIO_DRAWS), result.seed)
+            method, reasons = rerun.diagnostics.method, rerun.diagnostics.reasons
+            headline = rerun.posterior[HEADLINE]
+        else:
+            fit = quick_posterior(changed, result.prior_draws, result.seed)
+            method, reasons = fit.method, fit.problems()
+            forward = fit.method == "forward"
+            headline = result.prior[HEADLINE] if forward else fit.summary(HEADLINE, unit)
+        out.append(
+            ScenarioOutcome(
+                scenario.name,
+                scenario.title,
+                scenario.description,
+                scenario.to_dict(),
+                method,
+                not reasons,
+                reasons,
+                headline,
+            )
+        )
+    return tuple(out)

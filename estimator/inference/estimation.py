@@ -1,0 +1,313 @@
+"""The estimate of a lab: prior and posterior of every named quantity, each claim's
+probability of being reliable, and the diagnostics that decide whether a headline interval
+may be published.
+
+:func:`choose_posterior` is the one place the choice of method lives (the quick path when
+its weights allow, NUTS otherwise); :func:`estimate` and the dated history use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from estimator.inference import nuts
+from estimator.inference.chunks import CHUNK_SIZE
+from estimator.inference.datatree import posterior_tree
+from estimator.inference.forward import (
+    IN_MEMORY_LIMIT,
+    Draws,
+    forward_summaries,
+    simulate,
+    summarize_draws,
+)
+from estimator.inference.gate import AUTO_MIN_ESS, KHAT_LIMIT
+from estimator.inference.importance import reweight, sum_of_logliks
+from estimator.inference.methods import Method
+from estimator.inference.posterior import ImportancePosterior, NutsPosterior, Posterior
+from estimator.inference.pymc_model import NutsUnavailableError
+from estimator.inference.summaries import Summary
+from estimator.inference.threads import thread_map
+from estimator.model.claims import Claim
+from estimator.model.likelihood import reliable_probability
+from estimator.model.quantities import HEADLINE
+from estimator.provenance import stamp
+from estimator.spec.lab import LabSpec
+
+POSTERIOR_DRAWS = IN_MEMORY_LIMIT
+FORWARD_NOTE = "no evidence claims: the posterior is the prior"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Diagnostics:
+    """Whether the posterior may be published, and why not.
+
+    Attributes
+    ----------
+    method : str
+        ``is``, ``nuts`` or ``forward``.
+    passed : bool
+        Whether every limit of :mod:`estimator.inference.gate` is met.
+    reasons : tuple of str
+        Each limit missed, in words.
+    details : dict
+        The figures judged (k-hat and ESS, or R-hat, ESS and divergences) and the MC
+        errors of the headline interval's ends, as ``summary.json`` records them.
+    note : str
+        Which method ran and why.
+    summary : str
+        The figures judged, in one line for people.
+    """
+
+    method: str
+    passed: bool
+    reasons: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    summary: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "passed": self.passed,
+            "reasons": list(self.reasons),
+            "note": self.note,
+            **self.details,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estimate:
+    """Prior and posterior of every named quantity of a lab, with diagnostics.
+
+    Attributes
+    ----------
+    spec : LabSpec
+        The lab.
+    prior, posterior : dict
+        Quantity name to its :class:`Summary` under the prior and the posterior.
+    reliability : dict
+        Claim id to its posterior probability of being reliable.
+    diagnostics : Diagnostics
+        Whether the numbers may be published.
+    seed, draws : int
+        Seed, and the number of prior Monte Carlo draws.
+    prior_draws : Draws
+        The prior draws held in memory (the quick path's proposal).
+    fit : Posterior
+        The draws that represent the posterior (see :mod:`estimator.inference.posterior`).
+    """
+
+    spec: LabSpec = field(repr=False)
+    prior: dict[str, Summary] = field(repr=False)
+    posterior: dict[str, Summary] = field(repr=False)
+    reliability: dict[str, float] = field(repr=False)
+    diagnostics: Diagnostics
+    seed: int
+    draws: int
+    prior_draws: Draws = field(repr=False)
+    fit: Posterior = field(repr=False)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Sampler settings, as the provenance stamp records them."""
+        return self.fit.settings()
+
+    def values(self, name: str) -> np.ndarray:
+        """Draws of a quantity that, with :attr:`sample_weights`, represent the posterior."""
+        return self.fit.values(name)
+
+    @property
+    def sample_weights(self) -> np.ndarray | None:
+        """Normalised weights of :meth:`values` (``None``: equal weights)."""
+        return self.fit.weights
+
+    def to_frame(self) -> Any:
+        """Prior and posterior of every quantity as a pandas DataFrame, one row each."""
+        import pandas as pd
+
+        rows = []
+        for name, post in self.posterior.items():
+            prior = self.prior[name]
+            rows.append(
+                {
+                    "quantity": name,
+                    "unit": post.unit,
+                    "prior_median": prior.median,
+                    "prior_q05": prior.ci90[0],
+                    "prior_q95": prior.ci90[1],
+                    "median": post.median,
+                    "q05": post.ci90[0],
+                    "q95": post.ci90[1],
+                    "mean": post.mean,
+                    "mcse_q05": post.quantile_mcse[0.05],
+                    "mcse_q95": post.quantile_mcse[0.95],
+                }
+            )
+        return pd.DataFrame(rows).set_index("quantity")
+
+    def to_datatree(self) -> Any:
+        """The estimate as an ``xarray.DataTree`` (what ``posterior.nc`` holds)."""
+        return posterior_tree(
+            self.fit, self.prior_draws, self.provenance(), self.diagnostics.to_dict()
+        )
+
+    def __repr__(self) -> str:
+        head = self.posterior[HEADLINE]
+        low, high = head.ci90
+        state = "passed" if self.diagnostics.passed else "FAILED"
+        return (
+            f"Estimate(lab={self.spec.name!r}, method={self.diagnostics.method!r}, "
+            f"diagnostics {state}, {HEADLINE}: median {head.median:.4g}, "
+            f"90% [{low:.4g}, {high:.4g}] {head.unit})"
+        )
+
+    @property
+    def headline(self) -> Summary | None:
+        """The posterior of ``spend.total``, or ``None`` when diagnostics failed."""
+        return self.posterior[HEADLINE] if self.diagnostics.passed else None
+
+    def provenance(self) -> dict[str, Any]:
+        """What went in, with which software, seed and sampler settings."""
+        return stamp(
+            self.spec.inputs_sha256,
+            self.seed,
+            self.draws,
+            chunk_size=CHUNK_SIZE,
+            method=self.diagnostics.method,
+            scenario=self.spec.scenario,
+            **self.settings,
+        )
+
+
+def quick_posterior(
+    spec: LabSpec, prior: Draws, seed: int, claims: tuple[Claim, ...] | None = None
+) -> ImportancePosterior:
+    """The quick path: the prior draws reweighted by the lab's evidence (or ``claims``)."""
+    claims = spec.evidence if claims is None else claims
+    active = np.ones(len(claims), dtype=bool)
+    if not claims:
+        return ImportancePosterior(spec=spec, claims=claims, active=active, seed=seed, prior=prior)
+    log_ratios = sum_of_logliks(prior.values, claims)
+    return ImportancePosterior(
+        spec=spec,
+        claims=claims,
+        active=active,
+        seed=seed,
+        prior=prior,
+        reweighting=reweight(log_ratios),
+        log_ratios=log_ratios,
+    )
+
+
+def choose_posterior(quick: ImportancePosterior, method: Method) -> tuple[Posterior, str]:
+    """The posterior by ``method``, given the quick path for the same claims.
+
+    ``is``: the quick path. ``nuts``: NUTS. ``auto``: the quick path when its k-hat is at
+    most 0.7 and its effective sample size at least
+    :data:`~estimator.inference.gate.AUTO_MIN_ESS`, NUTS otherwise, and the quick path
+    after all when NUTS can't sample the lab. Returns the posterior and a note saying which
+    ran and why.
+
+    Raises
+    ------
+    NutsUnavailableError
+        For ``nuts`` on a lab NUTS can't sample.
+    """
+    rw = quick.reweighting
+    if rw is None or method == "is":
+        return quick, ""
+    if method == "auto" and not rw.problems(min_ess=AUTO_MIN_ESS):
+        return quick, "quick path: k-hat and ESS allow it"
+    note = ""
+    if method == "auto":
+        note = (
+            f"quick path not used (k-hat {rw.khat:.2f}, ESS {rw.ess:.0f}; needs k-hat <= "
+            f"{KHAT_LIMIT} and ESS >= {AUTO_MIN_ESS})"
+        )
+    active = None if quick.active.all() else quick.active.astype(float)
+    try:
+        fit = nuts.sample(quick.spec, quick.claims, quick.seed, active=active)
+    except NutsUnavailableError as error:
+        if method != "auto":
+            raise
+        why = "; ".join(f"{p.key}: {p.message}" for p in error.problems)
+        return quick, f"NUTS can't sample this lab ({why})"
+    posterior = NutsPosterior(
+        spec=quick.spec, claims=quick.claims, active=quick.active, seed=quick.seed, fit=fit
+    )
+    return posterior, note
+
+
+def estimate(
+    spec: LabSpec, method: Method = "auto", draws: int = POSTERIOR_DRAWS, seed: int = 0
+) -> Estimate:
+    """Prior and posterior of every quantity of ``spec``.
+
+    Parameters
+    ----------
+    spec : LabSpec
+        The lab, with its claims.
+    method : {"auto", "nuts", "is"}
+        ``is``: reweight the prior draws (Pareto-smoothed importance sampling). ``nuts``:
+        sample the PyMC model. ``auto``: the quick path when its diagnostics allow, NUTS
+        otherwise (see :func:`choose_posterior`).
+    draws : int
+        Prior Monte Carlo draws, any number (summaries stream beyond
+        :data:`~estimator.inference.forward.IN_MEMORY_LIMIT`); the first ``min(draws,
+        IN_MEMORY_LIMIT)`` of them are the quick path's proposal, held in memory.
+    seed : int
+        Seed of every random step.
+
+    Raises
+    ------
+    NutsUnavailableError
+        For ``method="nuts"`` on a lab NUTS can't sample.
+    """
+    prior_draws = simulate(spec, min(draws, IN_MEMORY_LIMIT), seed)
+    if draws <= IN_MEMORY_LIMIT:
+        prior = summarize_draws(spec, prior_draws)
+    else:
+        prior = forward_summaries(spec, draws, seed)
+    fit, note = choose_posterior(quick_posterior(spec, prior_draws, seed), method)
+    units = {n: spec.converter.canonical(q.unit) for n, q in spec.model.quantities.items()}
+    posterior = prior if fit.method == "forward" else fit.summaries(units)
+    problems = fit.problems()
+    diagnostics = Diagnostics(
+        method=fit.method,
+        passed=not problems,
+        reasons=problems,
+        details={**fit.readings(), **_headline_mcse(posterior)},
+        note=FORWARD_NOTE if fit.method == "forward" else note,
+        summary=fit.describe(),
+    )
+    return Estimate(
+        spec=spec,
+        prior=prior,
+        posterior=posterior,
+        reliability=reliabilities(fit, spec.claims),
+        diagnostics=diagnostics,
+        seed=seed,
+        draws=draws,
+        prior_draws=prior_draws,
+        fit=fit,
+    )
+
+
+def reliabilities(fit: Posterior, claims: tuple[Claim, ...]) -> dict[str, float]:
+    """Each claim's posterior probability of being reliable."""
+
+    def probability(claim: Claim) -> float:
+        return fit.average(reliable_probability(claim, fit.values(claim.quantity)))
+
+    return dict(zip((c.id for c in claims), thread_map(probability, claims), strict=True))
+
+
+def _headline_mcse(posterior: dict[str, Summary]) -> dict[str, float]:
+    head = posterior[HEADLINE]
+    return {
+        "headline_mcse_q05": head.quantile_mcse[0.05],
+        "headline_mcse_q95": head.quantile_mcse[0.95],
+    }

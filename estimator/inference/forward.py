@@ -1,0 +1,86 @@
+"""The prior's forward Monte Carlo: every named quantity drawn, held in memory or
+summarised in streaming passes for any number of draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from estimator.inference.chunks import CHUNK_SIZE, iter_chunks
+from estimator.inference.streaming import streaming_summaries
+from estimator.inference.summaries import Summary, summarize
+from estimator.inference.threads import thread_map
+from estimator.spec.lab import LabSpec
+
+DEFAULT_DRAWS = 200_000
+IN_MEMORY_LIMIT = 2**19
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Forward Monte Carlo draws of every named quantity, held in memory."""
+
+    values: dict[str, np.ndarray] = field(repr=False)
+    seed: int
+    draws: int
+    chunk_size: int
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+
+def simulate(
+    spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0, chunk_size: int = CHUNK_SIZE
+) -> Draws:
+    """Draw from the prior and evaluate every quantity, keeping all draws in memory.
+
+    Parameters
+    ----------
+    spec : LabSpec
+        The lab.
+    draws : int
+        Number of draws (at most :data:`IN_MEMORY_LIMIT`; use :func:`forward_summaries`
+        for more).
+    seed : int
+        Seed of the run; the same seed gives the same draws.
+    chunk_size : int
+        Draws per chunk.
+    """
+    if draws > IN_MEMORY_LIMIT:
+        raise ValueError(f"{draws} draws would not fit in memory; use forward_summaries")
+    names = list(spec.model.quantities)
+    store = {name: np.empty(draws) for name in names}
+    start = 0
+    for chunk in iter_chunks(spec, draws, seed, chunk_size):
+        size = len(chunk[names[0]])
+        for name in names:
+            store[name][start : start + size] = chunk[name]
+        start += size
+    return Draws(store, seed, draws, chunk_size)
+
+
+def summarize_draws(spec: LabSpec, result: Draws) -> dict[str, Summary]:
+    """Summaries of every quantity of in-memory draws."""
+    quantities = list(spec.model.quantities.items())
+    summaries = thread_map(
+        lambda item: summarize(
+            item[0], spec.converter.canonical(item[1].unit), result[item[0]], result.draws
+        ),
+        quantities,
+    )
+    return {name: summary for (name, _), summary in zip(quantities, summaries, strict=True)}
+
+
+def forward_summaries(
+    spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0, chunk_size: int = CHUNK_SIZE
+) -> dict[str, Summary]:
+    """Summaries of every quantity under the prior, for any number of draws.
+
+    Up to :data:`IN_MEMORY_LIMIT` draws are held in memory; beyond that the exact
+    two-pass streaming summary of :mod:`estimator.inference.streaming` keeps memory bounded. Both
+    give identical numbers for the same draws.
+    """
+    if draws <= IN_MEMORY_LIMIT:
+        return summarize_draws(spec, simulate(spec, draws, seed, chunk_size))
+    return streaming_summaries(spec, draws, seed, chunk_size)

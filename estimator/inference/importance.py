@@ -1,0 +1,129 @@
+"""The quick path to the posterior: reweight prior Monte Carlo draws by the claims'
+likelihoods, with Pareto-smoothed importance sampling (ArviZ's implementation).
+
+The prior is the proposal, so the raw log importance ratio of a draw is the sum of the
+evidence claims' log-likelihoods there. ``arviz_stats``' ``psislw`` is written for
+leave-one-out and smooths the weights of *minus* its input, so it is given minus the
+log ratios. Pareto k-hat says whether the weights can be trusted (<= 0.7).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from scipy.special import logsumexp
+
+from estimator.inference.chunks import CHUNK_SIZE, map_chunks
+from estimator.inference.forward import Draws
+from estimator.inference.gate import ESS_LIMIT, KHAT_LIMIT
+from estimator.inference.summaries import Summary, summarize_weighted
+from estimator.inference.threads import thread_map
+from estimator.model.claims import Claim
+from estimator.model.likelihood import claim_loglik
+from estimator.spec.lab import LabSpec
+
+
+@dataclass(frozen=True)
+class Reweighting:
+    """Normalised, smoothed log weights of a set of draws, and their diagnostics."""
+
+    log_weights: np.ndarray = field(repr=False)
+    khat: float
+    ess: float
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The normalised weights."""
+        return np.exp(self.log_weights)
+
+    def problems(self, min_ess: float = ESS_LIMIT) -> tuple[str, ...]:
+        """Why the weights can't be trusted, in words (empty when they can): k-hat above
+        :data:`~estimator.inference.gate.KHAT_LIMIT`, or an effective sample size below
+        ``min_ess``."""
+        reasons = []
+        if self.khat > KHAT_LIMIT:
+            reasons.append(f"Pareto k-hat {self.khat:.2f} > {KHAT_LIMIT}")
+        if self.ess < min_ess:
+            reasons.append(f"importance-sampling ESS {self.ess:.0f} < {min_ess}")
+        return tuple(reasons)
+
+
+def claim_logliks(draws: Draws, claims: tuple[Claim, ...]) -> np.ndarray:
+    """Log-likelihood of each claim at each draw, shape ``(len(claims), draws)``."""
+    out = np.empty((len(claims), draws.draws))
+    for row, claim in enumerate(claims):
+        out[row] = claim_loglik(claim, draws[claim.quantity])
+    return out
+
+
+def sum_of_logliks(values: Mapping[str, np.ndarray], claims: tuple[Claim, ...]) -> np.ndarray:
+    """Sum over claims of their log-likelihoods at each draw: the log importance ratio."""
+    total = np.zeros(len(next(iter(values.values()))))
+    for claim in claims:
+        total += claim_loglik(claim, values[claim.quantity])
+    return total
+
+
+def prior_log_ratios(
+    spec: LabSpec, draws: int, seed: int, chunk_size: int = CHUNK_SIZE
+) -> np.ndarray:
+    """Log importance ratios of ``draws`` fresh prior draws under the lab's evidence.
+
+    The draws are made and weighed chunk by chunk on several threads; only the ratios
+    are kept (8 bytes a draw), so any number of draws fits in memory.
+    """
+    evidence = spec.evidence
+    parts = map_chunks(spec, draws, seed, lambda c: sum_of_logliks(c, evidence), chunk_size)
+    return np.concatenate(list(parts))
+
+
+def quick_update(spec: LabSpec, draws: int, seed: int = 0) -> Reweighting:
+    """The quick path's core: prior draws, the claims' likelihoods and Pareto smoothing."""
+    return reweight(prior_log_ratios(spec, draws, seed))
+
+
+def reweight(log_ratios: np.ndarray) -> Reweighting:
+    """Pareto-smooth raw log importance ratios into normalised log weights.
+
+    With no claims (all ratios zero) the weights are uniform and k-hat is minus infinity.
+    """
+    from arviz_stats.base import array_stats
+
+    log_ratios = np.asarray(log_ratios, dtype=float)
+    if not np.all(np.isfinite(log_ratios)):
+        raise ValueError("log importance ratios must be finite")
+    if np.ptp(log_ratios) == 0:
+        n = len(log_ratios)
+        return Reweighting(np.full(n, -math.log(n)), -math.inf, float(n))
+    smoothed, khat = array_stats.psislw(-log_ratios, r_eff=1.0)
+    smoothed = np.asarray(smoothed, dtype=float)
+    smoothed -= logsumexp(smoothed)
+    ess = float(1.0 / np.sum(np.exp(2.0 * smoothed)))
+    return Reweighting(smoothed, float(khat), ess)
+
+
+def weighted_summaries(
+    draws: Draws, reweighting: Reweighting, units: dict[str, str]
+) -> dict[str, Summary]:
+    """Posterior summaries of every quantity from reweighted prior draws."""
+    weights = reweighting.weights
+    summaries = thread_map(
+        lambda item: summarize_weighted(item[0], item[1], draws[item[0]], weights),
+        list(units.items()),
+    )
+    return dict(zip(units, summaries, strict=True))
+
+
+def resample_indices(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Draw indices in proportion to normalised weights (systematic resampling), for
+    storing a plain sample of the posterior."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
+    positions = (rng.random() + np.arange(size)) / size
+    cumulative = np.cumsum(weights)
+    cumulative[-1] = 1.0
+    order = np.searchsorted(cumulative, positions, side="left")
+    return np.asarray(rng.permutation(order))

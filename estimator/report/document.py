@@ -1,0 +1,407 @@
+"""The report: what readers take away, in Markdown and in one self-contained HTML file,
+with the figures also saved as PNG and SVG. Rendered through Jinja2 templates."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from estimator.atomic import atomic_write_bytes, atomic_write_text
+from estimator.inference.estimation import Estimate
+from estimator.inference.summaries import Summary
+from estimator.model.quantities import HEADLINE
+from estimator.report.display import interval, quantity, unit_label
+from estimator.report.figures import Rendered, render_all
+from estimator.review.answers import Answer
+from estimator.review.assessment import Assessment
+from estimator.review.verdicts import CONSISTENT, CONTRADICTED, Verdict
+
+#: Quantities the estimand table leads with (runs are added per lab).
+ESTIMANDS = (
+    "spend.total",
+    "cost.amortized",
+    "capex.hardware",
+    "capex.attributable",
+    "gpu_spend",
+    "opex.total",
+    "opex.per_year",
+    "opex.energy",
+    "opex.staff",
+)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where a report was written."""
+
+    markdown: Path
+    html: Path
+    figures: tuple[Path, ...]
+
+
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("estimator.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _row(name: str, description: str, prior: Summary, posterior: Summary) -> dict[str, str]:
+    return {
+        "name": name,
+        "description": description,
+        "unit": unit_label(prior.unit),
+        "prior_median": quantity(prior.median, prior.unit),
+        "prior_ci": interval(*prior.ci90, prior.unit),
+        "posterior_median": quantity(posterior.median, posterior.unit),
+        "posterior_ci": interval(*posterior.ci90, posterior.unit),
+    }
+
+
+def _percent(value: float | None, digits: int = 1) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    if 0 < value < 10 ** -(digits + 2):
+        return f"<{10**-digits:.{digits}f}%"
+    return f"{value:.{digits}%}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.1%}"
+
+
+def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
+    """Everything the templates show, as plain text values."""
+    result, verdicts, answers = assessment.estimate, assessment.verdicts, assessment.answers
+    spec = result.spec
+    model = spec.model
+    estimands = [n for n in ESTIMANDS if n in model.quantities]
+    estimands += [n for n in model.derived_names if n.startswith("runs.")]
+    head = result.posterior[HEADLINE]
+    provenance = result.provenance()
+    d = result.diagnostics
+    verdict_rows = []
+    for v in verdicts:
+        c = v.claim
+        use = "relay" if c.repeats else c.use
+        influence = v.influence
+        verdict_rows.append(
+            {
+                "id": c.id,
+                "source": c.source.text,
+                "url": c.source.url or "",
+                "date": c.source.date or c.date.isoformat(),
+                "quantity": c.quantity,
+                "stated": c.stated,
+                "use": use,
+                "credibility": c.credibility.replace("_", " "),
+                "verdict": v.verdict,
+                "percentile": _percent(v.percentile),
+                "tail": _percent(v.tail_probability),
+                "holds": _percent(v.bound_holds),
+                "reliability": f"{c.reliability:.0%} → {_percent(v.reliability, 0)}",
+                "influence_median": _signed(influence.median_change) if influence else "",
+                "influence_width": _signed(influence.width_change) if influence else "",
+                "basis": v.basis,
+                "note": c.source.note or "",
+                "repeats": c.repeats or "",
+            }
+        )
+    priors = []
+    for name, p in spec.priors.items():
+        priors.append(
+            {
+                "name": name,
+                "stated": p.stated,
+                "source": p.source.text,
+                "url": p.source.url or "",
+                "date": p.source.date or "",
+                "note": p.source.note or "",
+                "file": Path(p.file).name,
+                "prior": interval(*result.prior[name].ci90, result.prior[name].unit),
+                "posterior": interval(*result.posterior[name].ci90, result.posterior[name].unit),
+            }
+        )
+    findings = _findings(result, verdicts, answers)
+    return {
+        "lab": {
+            "name": spec.name,
+            "title": spec.title,
+            "description": spec.description,
+            "question": spec.question,
+            "window": f"{model.window.start} to {model.window.end}",
+            "years": f"{model.window.years:.2f}",
+            "currency": spec.converter.basis,
+        },
+        "headline": {
+            "passed": d.passed,
+            "median": quantity(head.median, head.unit),
+            "ci": interval(*head.ci90, head.unit),
+            "reasons": list(d.reasons),
+        },
+        "findings": findings,
+        "estimands": [
+            _row(n, model.quantity(n).description, result.prior[n], result.posterior[n])
+            for n in estimands
+        ],
+        "quantities": [
+            _row(n, model.quantity(n).description, result.prior[n], result.posterior[n])
+            for n in model.quantities
+        ],
+        "verdicts": verdict_rows,
+        "thresholds": {
+            "consistent": _percent(CONSISTENT, 0),
+            "contradicted": _percent(CONTRADICTED, 0),
+        },
+        "questions": [
+            {
+                "text": a.question.text,
+                "event": a.question.describe(),
+                "probability": a.text(),
+                "mcse": _percent(a.mcse, 2),
+            }
+            for a in answers
+        ],
+        "priors": priors,
+        "rates": [
+            {"code": r.code, "stated": r.stated, "source": r.source.text, "url": r.source.url or ""}
+            for r in spec.rates
+        ],
+        "diagnostics": {
+            "method": d.method,
+            "passed": d.passed,
+            "reasons": list(d.reasons),
+            "note": d.note,
+            "details": [(k, _fmt(v)) for k, v in d.details.items()],
+        },
+        "provenance": [
+            (k, json.dumps(v, sort_keys=True) if isinstance(v, dict) else str(v))
+            for k, v in provenance.items()
+        ],
+        "figures": figures,
+        "history": _history_rows(assessment),
+        "update": _update(assessment),
+        "drivers": _drivers(assessment),
+    }
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _findings(
+    result: Estimate, verdicts: tuple[Verdict, ...], answers: tuple[Answer, ...]
+) -> list[str]:
+    spec = result.spec
+    window = spec.model.window
+    head = result.posterior[HEADLINE]
+    out = []
+    if result.diagnostics.passed:
+        out.append(
+            f"From {window.start} to {window.end}, {spec.title} spent "
+            f"{quantity(head.median, head.unit)} (90% credible interval "
+            f"{interval(*head.ci90, head.unit)}) in the cash view: the attributable share "
+            "of hardware capex plus operating costs over the window (spend.total)."
+        )
+        amortized = result.posterior["cost.amortized"]
+        out.append(
+            "Spreading hardware over its useful life and charging only the time in service, "
+            f"the economic cost of the window is {quantity(amortized.median, amortized.unit)} "
+            f"({interval(*amortized.ci90, amortized.unit)}; cost.amortized)."
+        )
+        for run in spec.model.runs:
+            s = result.posterior[f"runs.{run.name}.rental_cost"]
+            share = s.median / head.median if head.median else math.nan
+            out.append(
+                f"The training run '{run.label or run.name}' cost "
+                f"{quantity(s.median, s.unit)} ({interval(*s.ci90, s.unit)}) at "
+                f"rental-equivalent prices: about {_percent(share)} of the median total spend. "
+                "It is a different estimand from the lab's spend."
+            )
+    else:
+        out.append(
+            "No headline interval is published: the sampler diagnostics failed ("
+            + "; ".join(result.diagnostics.reasons)
+            + ")."
+        )
+    for a in answers:
+        out.append(f"{a.question.text} Posterior probability {a.text()}.")
+    for v in verdicts:
+        if v.verdict != "consistent":
+            out.append(
+                f"Claim '{v.claim.id}' ({v.claim.stated} on {v.claim.quantity}) is "
+                f"{v.verdict} with the rest of the evidence: its tail probability is "
+                f"{_percent(v.tail_probability)}."
+            )
+    return out
+
+
+def write_report(assessment: Assessment, folder: str | Path) -> ReportFiles:
+    """Render and write ``report.md``, ``report.html`` and ``figures/*.png|svg``."""
+    folder = Path(folder)
+    figures = render_all(assessment)
+    paths = []
+    for figure in figures:
+        paths.append(atomic_write_text(folder / "figures" / f"{figure.name}.svg", figure.svg))
+        paths.append(atomic_write_bytes(folder / "figures" / f"{figure.name}.png", figure.png))
+    values = context(assessment, figures)
+    environment = _environment()
+    markdown = atomic_write_text(
+        folder / "report.md", environment.get_template("report.md.j2").render(values)
+    )
+    html = atomic_write_text(
+        folder / "report.html", environment.get_template("report.html.j2").render(values)
+    )
+    return ReportFiles(markdown, html, tuple(paths))
+
+
+def _history_rows(assessment: Assessment) -> list[dict[str, str]]:
+    rows = []
+    for row, point in enumerate(assessment.history):
+        s = point.quantities[HEADLINE]
+        rows.append(
+            {
+                "number": str(row) if row else "",
+                "date": point.date.isoformat() if point.date else "prior",
+                "claims": ", ".join(point.claims),
+                "counted": str(len(point.counted)),
+                "method": point.label,
+                "median": quantity(s.median, s.unit),
+                "ci": interval(*s.ci90, s.unit),
+            }
+        )
+    return rows
+
+
+def _update(assessment: Assessment) -> dict[str, Any] | None:
+    comparison = assessment.comparison
+    if comparison is None:
+        return None
+    judged = {v.claim.id: v for v in assessment.verdicts}
+    quantities = [
+        {
+            "name": q.name,
+            "old_median": quantity(q.old_median, q.unit),
+            "old_ci": interval(*q.old_ci90, q.unit),
+            "new_median": quantity(q.new_median, q.unit),
+            "new_ci": interval(*q.new_ci90, q.unit),
+            "change": _signed(q.median_change),
+        }
+        for q in comparison.quantities
+        if not q.name.startswith("fleet.") or q.name.endswith(".count")
+    ]
+    claims = []
+    for claim_id in (*comparison.new_claims, *comparison.changed_claims):
+        v = judged.get(claim_id)
+        if v is None:
+            continue
+        influence = v.influence
+        claims.append(
+            {
+                "id": claim_id,
+                "status": "new"
+                if claim_id in comparison.new_claims
+                else "changed: " + ", ".join(comparison.changed_claims[claim_id]),
+                "stated": v.claim.stated,
+                "quantity": v.claim.quantity,
+                "verdict": v.verdict,
+                "tail": _percent(v.tail_probability),
+                "influence_median": _signed(influence.median_change) if influence else "",
+                "influence_width": _signed(influence.width_change) if influence else "",
+            }
+        )
+    return {
+        "previous": comparison.previous_created or "unknown",
+        "inputs_changed": comparison.inputs_changed,
+        "quantities": quantities,
+        "claims": claims,
+        "removed": list(comparison.removed_claims),
+    }
+
+
+def _drivers(assessment: Assessment) -> dict[str, Any] | None:
+    """The "What drives the estimate" section, as text."""
+    found = assessment.drivers
+    if found is None:
+        return None
+    result = assessment.estimate
+    unit = result.prior[HEADLINE].unit
+    tornado_rows = [
+        {
+            "input": bar.input,
+            "low": quantity(bar.low_value, result.prior[bar.input].unit),
+            "high": quantity(bar.high_value, result.prior[bar.input].unit),
+            "output_low": quantity(bar.output_low, unit),
+            "output_high": quantity(bar.output_high, unit),
+            "swing": quantity(bar.swing, unit),
+        }
+        for bar in found.tornado[:15]
+    ]
+    sobol_rows = [
+        {
+            "input": r.input,
+            "s1": f"{r.S1:.3f} ± {r.S1_conf:.3f}",
+            "st": f"{r.ST:.3f} ± {r.ST_conf:.3f}",
+        }
+        for r in found.sobol.rows[:15]
+    ]
+    delta_rows = []
+    if found.delta is not None:
+        for r in found.delta.rows[:15]:
+            note = "" if found.delta.above_floor(r) else " (within noise)"
+            delta_rows.append(
+                {"input": r.input + note, "delta": f"{r.delta:.3f} ± {r.delta_conf:.3f}"}
+            )
+        floor = found.delta.floor
+        delta_rows.append(
+            {
+                "input": "noise floor (an unrelated dummy input)",
+                "delta": f"{floor.delta:.3f} ± {floor.delta_conf:.3f}",
+            }
+        )
+    scenario_rows = [
+        {
+            "title": "the lab as it is",
+            "description": "",
+            "median": quantity(result.posterior[HEADLINE].median, unit),
+            "ci": interval(*result.posterior[HEADLINE].ci90, unit),
+            "status": "passed" if result.diagnostics.passed else "FAILED",
+        }
+    ]
+    for o in found.scenarios:
+        scenario_rows.append(
+            {
+                "title": o.title,
+                "description": o.description,
+                "median": quantity(o.headline.median, unit),
+                "ci": interval(*o.headline.ci90, unit),
+                "status": "passed" if o.passed else "FAILED: " + "; ".join(o.reasons),
+            }
+        )
+    return {
+        "sobol_samples": f"{found.sobol.base_samples:,}",
+        "tornado": tornado_rows,
+        "sobol": sobol_rows,
+        "delta": delta_rows,
+        "scenarios": scenario_rows,
+        "prior_sensitivity": [
+            {
+                "quantity": p.quantity,
+                "prior": f"{p.prior:.3f}",
+                "likelihood": f"{p.likelihood:.3f}",
+                "diagnosis": p.diagnosis,
+            }
+            for p in found.prior_sensitivity
+        ],
+    }

@@ -1,0 +1,293 @@
+"""What the terminal shows: prior and posterior of every quantity, the claims, the
+diagnostics verdict and the headline (or why there is none), through rich."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from estimator.drivers.collect import Drivers
+from estimator.inference.estimation import Estimate
+from estimator.inference.summaries import Summary
+from estimator.model.quantities import HEADLINE
+from estimator.report.display import bare, interval, number, quantity, unit_label
+from estimator.review.assessment import Assessment
+from estimator.review.verdicts import Verdict
+
+VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
+
+
+def _table(title: str) -> Table:
+    """A table in the house style: title on the left, a rule under the header."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+
+
+def _cells(s: Summary) -> tuple[str, str]:
+    low, high = s.ci90
+    return number(s.median, s.unit), f"{bare(low, s.unit)}–{bare(high, s.unit)}"
+
+
+def print_assessment(
+    assessment: Assessment, console: Console | None = None, quantities: bool = True
+) -> None:
+    """Print an assessment: (optionally) every quantity, the claims with their verdicts,
+    the questions answered, the diagnostics and the headline."""
+    console = console or Console()
+    if quantities:
+        print_quantities(assessment.estimate, console)
+    if assessment.verdicts:
+        print_verdicts(assessment, console)
+    if assessment.answers:
+        print_answers(assessment, console)
+    print_verdict(assessment.estimate, console)
+
+
+def print_quantities(result: Estimate, console: Console) -> None:
+    """Every named quantity: prior and posterior median with the 90% interval."""
+    spec = result.spec
+    window = spec.model.window
+    table = _table(
+        f"{spec.title}\n{window.start} to {window.end} ({window.years:.2f} years); "
+        f"median and 90% interval; method {result.diagnostics.method}, seed {result.seed}"
+    )
+    table.add_column("quantity", style="bold", min_width=22, no_wrap=True, overflow="ellipsis")
+    table.add_column("prior", justify="right", no_wrap=True)
+    table.add_column("90%", style="dim", no_wrap=True)
+    table.add_column("posterior", justify="right", no_wrap=True, min_width=9)
+    table.add_column("90%", no_wrap=True)
+    table.add_column("unit", max_width=9, overflow="ellipsis", no_wrap=True)
+    sections = (("results", spec.model.derived_names), ("inputs", spec.model.input_names))
+    for section, names in sections:
+        table.add_section()
+        table.add_row(f"[italic]{section}[/italic]", "", "", "", "", "")
+        for name in names:
+            prior, posterior = result.prior[name], result.posterior[name]
+            if section == "inputs" and prior.sd == 0:
+                continue
+            table.add_row(
+                name,
+                *_cells(prior),
+                *_cells(posterior),
+                unit_label(prior.unit),
+                style="reverse" if name == HEADLINE else None,
+            )
+    console.print(table)
+
+
+def print_verdicts(assessment: Assessment, console: Console) -> None:
+    """Each claim: what it says, its verdict, and how far it is believed."""
+    table = _table("claims and verdicts")
+    table.add_column("claim", style="bold", overflow="fold")
+    table.add_column("says", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("tail", justify="right", no_wrap=True)
+    table.add_column("reliable", justify="right", no_wrap=True)
+    for v in assessment.verdicts:
+        claim = v.claim
+        use = "relay" if claim.repeats else claim.use
+        colour = VERDICT_STYLES[v.verdict]
+        table.add_row(
+            f"{claim.id}\n[dim]{claim.quantity} · {use}[/dim]",
+            claim.stated,
+            f"[{colour}]{v.verdict}[/{colour}]",
+            f"{v.tail_probability:.0%}" if v.tail_probability >= 0.01 else "<1%",
+            f"{claim.reliability:.0%}→{v.reliability:.0%}",
+        )
+    console.print(table)
+
+
+def print_answers(assessment: Assessment, console: Console) -> None:
+    """The lab's questions with their posterior probabilities."""
+    table = _table("questions")
+    table.add_column("question", overflow="fold")
+    table.add_column("probability", justify="right", no_wrap=True)
+    for a in assessment.answers:
+        table.add_row(a.question.text, a.text())
+    console.print(table)
+
+
+def print_verdict(result: Estimate, console: Console) -> None:
+    """The diagnostics and the headline interval, or loudly why it is withheld."""
+    d = result.diagnostics
+    detail = d.summary
+    if d.note:
+        detail += f"; {d.note}"
+    head = result.posterior[HEADLINE]
+    if d.passed:
+        low, high = head.ci90
+        console.print(f"diagnostics [green]passed[/green] ({d.method}: {detail})")
+        err = max(head.relative_mcse(0.05), head.relative_mcse(0.95))
+        console.print(
+            f"[bold]{HEADLINE}[/bold]: median {quantity(head.median, head.unit)}, "
+            f"90% credible interval {interval(low, high, head.unit)} "
+            f"(MC error of the ends ≤ {err:.1%})"
+        )
+    else:
+        console.print(f"diagnostics [bold red]FAILED[/bold red] ({d.method}: {detail})")
+        console.print(
+            f"[bold red]no headline interval is published[/bold red]: {'; '.join(d.reasons)}"
+        )
+
+
+def print_comparison(assessment: Assessment, console: Console) -> None:
+    """What moved since the last run: new and changed claims, then the quantities."""
+    comparison = assessment.comparison
+    if comparison is None:
+        return
+    judged = {v.claim.id: v for v in assessment.verdicts}
+    console.print(
+        f"compared with the run of {comparison.previous_created or 'unknown date'}"
+        + ("" if comparison.inputs_changed else " (same input files)")
+    )
+    changed = [*comparison.new_claims, *comparison.changed_claims]
+    if changed:
+        table = _table("new or changed claims")
+        table.add_column("claim", style="bold", overflow="fold")
+        table.add_column("status", overflow="fold")
+        table.add_column("verdict before it was counted", no_wrap=True)
+        table.add_column("influence", justify="right", no_wrap=True)
+        for claim_id in changed:
+            v = judged[claim_id]
+            status = (
+                "new"
+                if claim_id in comparison.new_claims
+                else "changed: " + ", ".join(comparison.changed_claims[claim_id])
+            )
+            influence = v.influence
+            moved = (
+                f"median {influence.median_change:+.1%}, width {influence.width_change:+.1%}"
+                if influence
+                else "–"
+            )
+            colour = VERDICT_STYLES[v.verdict]
+            table.add_row(claim_id, status, f"[{colour}]{v.verdict}[/{colour}]", moved)
+        console.print(table)
+    else:
+        console.print("no claim is new or changed")
+    if comparison.removed_claims:
+        console.print("removed claims: " + ", ".join(comparison.removed_claims))
+    table = _table("what moved")
+    table.add_column("quantity", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("before", justify="right", no_wrap=True)
+    table.add_column("now", justify="right", no_wrap=True)
+    table.add_column("change", justify="right", no_wrap=True)
+    derived = set(assessment.estimate.spec.model.derived_names)
+    for q in comparison.quantities:
+        if q.name not in derived or (
+            q.name.startswith("fleet.") and "." in q.name[6:] and not q.name.endswith(".count")
+        ):
+            continue
+        table.add_row(
+            q.name,
+            f"{number(q.old_median, q.unit)} ({bare(q.old_ci90[0], q.unit)}–"
+            f"{bare(q.old_ci90[1], q.unit)})",
+            f"{number(q.new_median, q.unit)} ({bare(q.new_ci90[0], q.unit)}–"
+            f"{bare(q.new_ci90[1], q.unit)})",
+            f"{q.median_change:+.1%}",
+            style="reverse" if q.name == HEADLINE else None,
+        )
+    console.print(table)
+
+
+def print_history(assessment: Assessment, name: str, console: Console) -> None:
+    """A quantity as of each date on which a claim appeared."""
+    table = _table(f"{name} over time")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("claims that appeared", overflow="fold")
+    table.add_column("median", justify="right", no_wrap=True)
+    table.add_column("90%", no_wrap=True)
+    table.add_column("method", no_wrap=True)
+    for row, point in enumerate(assessment.history):
+        s = point.quantities[name]
+        table.add_row(
+            str(row) if row else "",
+            point.date.isoformat() if point.date else "prior",
+            ", ".join(point.claims),
+            number(s.median, s.unit),
+            f"{bare(s.ci90[0], s.unit)}–{bare(s.ci90[1], s.unit)}",
+            point.label,
+        )
+    console.print(table)
+
+
+def print_new_claims(judged: tuple[Verdict, ...], current: Estimate, console: Console) -> None:
+    """Was this news expected? Each new claim against the current posterior."""
+    for v in judged:
+        q = v.basis_quantiles or {}
+        unit = current.posterior[v.claim.quantity].unit
+        colour = VERDICT_STYLES[v.verdict]
+        console.print(
+            f"[bold]{v.claim.id}[/bold] ({v.claim.stated} on {v.claim.quantity}): "
+            f"[{colour}]{v.verdict}[/{colour}] with the current posterior "
+            f"(median {number(q[0.5], unit)}, 90% {bare(q[0.05], unit)}–{bare(q[0.95], unit)}); "
+            f"percentile {v.percentile:.0%}, tail probability {v.tail_probability:.1%}, "
+            f"probability it is reliable {v.reliability:.0%}"
+        )
+
+
+def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
+    """Tornado, Sobol and delta indices, scenarios and prior sensitivity."""
+    unit = result.prior[HEADLINE].unit
+    table = _table(f"tornado: {HEADLINE} as each input goes from its 5% to 95% quantile")
+    table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("at 5%", justify="right", no_wrap=True)
+    table.add_column("at 95%", justify="right", no_wrap=True)
+    table.add_column("swing", justify="right", no_wrap=True)
+    for bar in found.tornado[:12]:
+        table.add_row(
+            bar.input,
+            number(bar.output_low, unit),
+            number(bar.output_high, unit),
+            number(bar.swing, unit),
+        )
+    console.print(table)
+    table = _table(
+        f"Sobol indices of {HEADLINE} over the prior "
+        f"({found.sobol.base_samples:,} base samples, 95% CI)"
+    )
+    table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("first order", justify="right", no_wrap=True)
+    table.add_column("total order", justify="right", no_wrap=True)
+    for row in found.sobol.rows[:12]:
+        table.add_row(
+            row.input, f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"
+        )
+    console.print(table)
+    if found.delta is not None:
+        table = _table("delta index over the posterior (correlated inputs)")
+        table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
+        table.add_column("delta", justify="right", no_wrap=True)
+        for delta_row in found.delta.rows[:12]:
+            marker = "" if found.delta.above_floor(delta_row) else " [dim](noise level)[/dim]"
+            table.add_row(
+                delta_row.input + marker, f"{delta_row.delta:.3f} ± {delta_row.delta_conf:.3f}"
+            )
+        console.print(table)
+    table = _table("scenarios")
+    table.add_column("scenario", overflow="fold")
+    table.add_column(HEADLINE, justify="right", no_wrap=True)
+    table.add_column("90%", no_wrap=True)
+    head = result.posterior[HEADLINE]
+    table.add_row(
+        "the lab as it is",
+        number(head.median, unit),
+        f"{bare(head.ci90[0], unit)}–{bare(head.ci90[1], unit)}",
+    )
+    for o in found.scenarios:
+        status = "" if o.passed else " [red](diagnostics failed)[/red]"
+        table.add_row(
+            o.title + status,
+            number(o.headline.median, unit),
+            f"{bare(o.headline.ci90[0], unit)}–{bare(o.headline.ci90[1], unit)}",
+        )
+    console.print(table)
+    table = _table("assumptions or evidence? (power-scaling sensitivity)")
+    table.add_column("quantity", style="bold", no_wrap=True)
+    table.add_column("prior", justify="right", no_wrap=True)
+    table.add_column("likelihood", justify="right", no_wrap=True)
+    table.add_column("diagnosis", overflow="fold")
+    for p in found.prior_sensitivity:
+        table.add_row(p.quantity, f"{p.prior:.3f}", f"{p.likelihood:.3f}", p.diagnosis)
+    console.print(table)

@@ -1,0 +1,238 @@
+"""A verdict for every claim: where its value falls under the posterior predictive of its
+quantity, how surprising that is, and how much the claim moved the headline.
+
+A claim used as evidence is judged against the posterior from all the *other* evidence
+(leave-one-claim-out, by Pareto-smoothed importance reweighting, with k-hat checked; on
+the NUTS path a claim whose k-hat is too high is refitted exactly with that claim
+switched off). A check claim, or a relay, is judged against the posterior without its
+original. The predictive of a claim is what a reliable source would report: the quantity
+times the claim's own noise.
+
+Verdict thresholds on the tail probability: ``consistent`` at 0.10 or more, ``in
+tension`` from 0.01 to 0.10, ``contradicted`` below 0.01. For a point the tail
+probability is two-sided, ``2 min(F, 1 - F)`` with ``F`` the claimed value's percentile;
+for a bound it is the probability that the bound holds; for a range, two-sided at the
+nearer end when the median lies outside it, and 1 when inside.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import numpy as np
+from scipy import special
+
+from estimator.inference.estimation import Estimate
+from estimator.inference.summaries import Summary
+from estimator.model.claims import Claim, origin
+from estimator.model.likelihood import reliable_probability
+from estimator.model.quantities import HEADLINE
+from estimator.spec.ledger import prepare
+
+CONSISTENT = 0.10
+CONTRADICTED = 0.01
+VerdictName = Literal["consistent", "in tension", "contradicted"]
+VERDICTS: tuple[str, ...] = get_args(VerdictName)
+
+
+@dataclass(frozen=True)
+class Influence:
+    """How the headline moves when a claim is left out.
+
+    Attributes
+    ----------
+    median_without : float
+        The headline's median without the claim.
+    ci90_without : (float, float)
+        Its 90% interval without the claim.
+    median_change, width_change : float
+        Relative change of the median and of the 90% interval's width when the claim is
+        left out (``-0.04``: 4% lower without it).
+    """
+
+    median_without: float
+    ci90_without: tuple[float, float]
+    median_change: float
+    width_change: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "median_without": self.median_without,
+            "ci90_without": list(self.ci90_without),
+            "median_change": self.median_change,
+            "width_change": self.width_change,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one claim sits against everything else that is known."""
+
+    claim: Claim
+    basis: str
+    percentile: float
+    tail_probability: float
+    bound_holds: float | None
+    verdict: VerdictName
+    reliability: float
+    khat: float | None = None
+    refit: bool = False
+    influence: Influence | None = None
+    basis_quantiles: dict[float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "percentile": self.percentile,
+            "tail_probability": self.tail_probability,
+            "bound_holds": self.bound_holds,
+            "verdict": self.verdict,
+            "basis": self.basis,
+            "loo_khat": self.khat,
+            "refit": self.refit,
+            "influence": None if self.influence is None else self.influence.to_dict(),
+        }
+
+
+def classify(tail_probability: float) -> VerdictName:
+    """The verdict for a tail probability (thresholds in the module docstring)."""
+    if tail_probability >= CONSISTENT:
+        return "consistent"
+    if tail_probability >= CONTRADICTED:
+        return "in tension"
+    return "contradicted"
+
+
+def predictive(
+    claim: Claim, quantity: np.ndarray, weights: np.ndarray | None
+) -> tuple[float, float, float | None]:
+    """Percentile, tail probability and (for bounds and ranges) the probability that the
+    claim holds, under the predictive ``quantity * exp(noise * e)``."""
+    w = (
+        np.full(len(quantity), 1.0 / len(quantity))
+        if weights is None
+        else weights / np.sum(weights)
+    )
+    log_q = np.log(quantity)
+
+    def below(value: float) -> float:
+        return float(np.dot(w, special.ndtr((math.log(value) - log_q) / claim.noise)))
+
+    low, high = claim.bounds
+    if claim.kind == "point":
+        assert low is not None
+        f = below(low)
+        return f, 2 * min(f, 1 - f), None
+    if claim.kind == "lower_bound":
+        assert low is not None
+        f = below(low)
+        return f, 1 - f, 1 - f
+    if claim.kind == "upper_bound":
+        assert high is not None
+        f = below(high)
+        return f, f, f
+    assert low is not None
+    assert high is not None
+    f_low, f_high = below(low), below(high)
+    if f_low > 0.5:
+        tail = 2 * (1 - f_low)
+    elif f_high < 0.5:
+        tail = 2 * f_high
+    else:
+        tail = 1.0
+    return 0.5 * (f_low + f_high), tail, f_high - f_low
+
+
+def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
+    """A verdict for every claim of the estimate's lab.
+
+    Parameters
+    ----------
+    result : Estimate
+        A posterior from :func:`estimator.inference.estimation.estimate`.
+    refit : bool
+        On the NUTS path, refit exactly (claim switched off) when the leave-one-out k-hat
+        exceeds 0.7.
+    """
+    spec = result.spec
+    full = result.fit
+    evidence = spec.evidence
+    by_id = {c.id: c for c in spec.claims}
+    left_out = {c.id: full.leave_out(c, refit) for c in evidence}
+    head_unit = result.posterior[HEADLINE].unit
+    out = []
+    for claim in spec.claims:
+        source_id = origin(claim, by_id)
+        if claim.id in left_out:
+            basis_fit, basis = left_out[claim.id], "leave-one-out"
+        elif source_id in left_out:
+            basis_fit, basis = left_out[source_id], f"without {source_id}"
+        else:
+            basis_fit, basis = full, "posterior" if evidence else "prior"
+        percentile, tail, holds = predictive(
+            claim, basis_fit.values(claim.quantity), basis_fit.weights
+        )
+        influence = None
+        if claim.id in left_out:
+            without = basis_fit.summary(HEADLINE, head_unit)
+            influence = _influence(result.posterior[HEADLINE], without)
+        out.append(
+            Verdict(
+                claim,
+                basis,
+                percentile,
+                tail,
+                holds,
+                classify(tail),
+                result.reliability.get(claim.id, math.nan),
+                basis_fit.loo_khat,
+                basis_fit.refitted,
+                influence,
+                basis_fit.summary(claim.quantity, "").quantiles,
+            )
+        )
+    return tuple(out)
+
+
+def judge_new(result: Estimate, claim: Claim) -> Verdict:
+    """How a claim not (yet) in the ledger sits against the current posterior: was this
+    news expected?"""
+    fit = result.fit
+    values = fit.values(claim.quantity)
+    percentile, tail, holds = predictive(claim, values, fit.weights)
+    return Verdict(
+        claim,
+        "current posterior",
+        percentile,
+        tail,
+        holds,
+        classify(tail),
+        fit.average(reliable_probability(claim, values)),
+        basis_quantiles=fit.summary(claim.quantity, "").quantiles,
+    )
+
+
+def check_claim(estimate: Estimate, claim: dict[str, Any]) -> Verdict:
+    """Was this news expected? A claim (a dict with the ledger's keys) judged against the
+    current posterior, without adding it to the ledger.
+
+    Raises
+    ------
+    SpecError
+        When the claim is invalid for the lab (unknown quantity, wrong unit, ...).
+    """
+    addition = prepare(estimate.spec.folder, [claim])
+    return judge_new(estimate, addition.new_claims[0])
+
+
+def _influence(with_claim: Summary, without: Summary) -> Influence:
+    """How the headline's median and 90% width change when the claim is left out."""
+    width_with = with_claim.ci90[1] - with_claim.ci90[0]
+    width_without = without.ci90[1] - without.ci90[0]
+    return Influence(
+        median_without=without.median,
+        ci90_without=without.ci90,
+        median_change=without.median / with_claim.median - 1 if with_claim.median else 0.0,
+        width_change=width_without / width_with - 1 if width_with else 0.0,
+    )

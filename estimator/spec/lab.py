@@ -1,0 +1,147 @@
+"""A lab as its folder states it: validated, in canonical units, ready for the model; and
+the same lab under one of its scenarios."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from estimator.errors import Problem, SpecError, did_you_mean, listing
+from estimator.model.beliefs import Prior, Source
+from estimator.model.claims import Claim, counted_evidence
+from estimator.model.copula import Correlation
+from estimator.model.distributions import Fixed
+from estimator.model.equations import LabModel
+from estimator.model.questions import Question
+from estimator.spec.scenarios import Scenario
+from estimator.spec.structure import Rate
+from estimator.spec.units import Converter
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabSpec:
+    """Everything a lab folder says, validated and converted to canonical units.
+
+    Attributes
+    ----------
+    name, title, description, question : str
+        What ``[lab]`` says.
+    folder : Path
+        Where the lab was read from.
+    model : LabModel
+        The cost equations for the lab's structure (types, runs, window).
+    priors : dict
+        Input name to its :class:`Prior`, for every input of the model.
+    converter : Converter
+        The lab's currency basis and exchange rates.
+    rates : tuple of Rate
+        The exchange rates as stated, with their sources.
+    window_source : Source or None
+        Where the accounting window comes from.
+    files : dict
+        File name to the bytes read (what the input hash is taken over).
+    warnings : tuple of str
+        Things worth a look that are not errors.
+    claims, questions : tuple
+        The claims ledger and the questions.
+    correlation : Correlation or None
+        The stated rank correlations between inputs.
+    scenarios : dict
+        Scenario name to :class:`Scenario`.
+    scenario : str or None
+        The scenario this lab is under, if any.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    question: str = ""
+    folder: Path
+    model: LabModel
+    priors: dict[str, Prior]
+    converter: Converter
+    rates: tuple[Rate, ...] = ()
+    window_source: Source | None = None
+    files: dict[str, bytes] = field(repr=False)
+    warnings: tuple[str, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    questions: tuple[Question, ...] = ()
+    correlation: Correlation | None = None
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    scenario: str | None = None
+
+    @property
+    def evidence(self) -> tuple[Claim, ...]:
+        """Claims that condition the posterior (each original counted once)."""
+        return counted_evidence(self.claims)
+
+    def claim(self, claim_id: str) -> Claim:
+        """A claim by id."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(f"no claim {claim_id!r}; ids: {', '.join(c.id for c in self.claims)}")
+
+    def __repr__(self) -> str:
+        return (
+            f"LabSpec({self.name!r}: {len(self.priors)} inputs "
+            f"({len(self.stochastic_inputs)} uncertain), {len(self.claims)} claims, "
+            f"{len(self.questions)} questions, {len(self.scenarios)} scenarios"
+            + (f", scenario {self.scenario!r}" if self.scenario else "")
+            + ")"
+        )
+
+    @property
+    def inputs_sha256(self) -> str:
+        """Hash of every file read, by name and content."""
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name] + b"\0")
+        return digest.hexdigest()
+
+    @property
+    def stochastic_inputs(self) -> list[str]:
+        """Inputs whose belief is not a fixed value."""
+        return [n for n, p in self.priors.items() if not isinstance(p.belief, Fixed)]
+
+
+def apply(spec: LabSpec, scenario: Scenario) -> LabSpec:
+    """The lab under a scenario: its priors replaced and its claims filtered and added."""
+    claims = tuple(c for c in spec.claims if c.id not in scenario.drop)
+    if scenario.keep is not None:
+        claims = tuple(c for c in claims if c.id in scenario.keep)
+    return dataclasses.replace(
+        spec,
+        title=f"{spec.title} — scenario: {scenario.title}",
+        priors=spec.priors | scenario.priors,
+        claims=claims + scenario.add,
+        scenarios={},
+        scenario=scenario.name,
+    )
+
+
+def apply_scenario(spec: LabSpec, name: str) -> LabSpec:
+    """The lab under one of its named scenarios.
+
+    Raises
+    ------
+    SpecError
+        Naming the valid scenarios when ``name`` is not one (reported against the key
+        ``scenario``).
+    """
+    if name not in spec.scenarios:
+        raise SpecError(
+            [
+                Problem(
+                    "scenario",
+                    "",
+                    "unknown scenario",
+                    name,
+                    listing(spec.scenarios) or "none: the lab has no scenarios.toml",
+                    did_you_mean(name, spec.scenarios),
+                )
+            ]
+        )
+    return apply(spec, spec.scenarios[name])

@@ -1,0 +1,261 @@
+"""Reading a lab's structure: its name, accounting window, currency and exchange rates,
+accelerator types and training runs (everything but the beliefs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from estimator.errors import did_you_mean, listing
+from estimator.model.beliefs import Source
+from estimator.model.quantities import (
+    NAME_PATTERN,
+    RESERVED_FLEET_NAMES,
+    RUN_SLOTS,
+    TYPE_SLOTS,
+    AcceleratorType,
+    TrainingRun,
+    Window,
+)
+from estimator.spec.priors import read_source
+from estimator.spec.tomlread import Reader
+from estimator.spec.units import CURRENCIES, Converter, UnitError, exchange_rate
+
+TYPE_META_KEYS = ("label", "groups", "note")
+RUN_META_KEYS = ("label", "accelerator", "note")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An exchange rate the lab's files assume."""
+
+    code: str
+    per_unit: float
+    stated: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class LabMeta:
+    """What ``[lab]`` says: the lab's name, title, description and question."""
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    question: str = ""
+
+
+def read_lab_meta(reader: Reader, doc: dict[str, Any]) -> LabMeta:
+    """The ``[lab]`` table of ``lab.toml``."""
+    table = reader.table(doc, "lab", "lab") if doc else None
+    if table is None:
+        return LabMeta()
+    reader.check_keys(
+        table, "lab", ("name", "title", "description", "question"), required=("name", "title")
+    )
+    name = reader.string(table, "name", "lab", required=True)
+    if name is not None and not NAME_PATTERN.match(name.replace("-", "_")):
+        reader.add("lab.name", "a lab name is lower-case letters, digits, '-' and '_'", name)
+    return LabMeta(
+        name=name or "",
+        title=reader.string(table, "title", "lab", required=True) or "",
+        description=reader.string(table, "description", "lab") or "",
+        question=reader.string(table, "question", "lab") or "",
+    )
+
+
+def read_window(reader: Reader, doc: dict[str, Any]) -> tuple[Window | None, Source | None]:
+    """The accounting window of ``lab.toml`` and its source."""
+    table = reader.table(doc, "window", "window") if doc else None
+    if table is None:
+        return None, None
+    reader.check_keys(
+        table,
+        "window",
+        ("start", "end", "source", "url", "date", "note"),
+        required=("start", "end"),
+    )
+    start = reader.date(table, "start", "window") if "start" in table else None
+    end = reader.date(table, "end", "window") if "end" in table else None
+    source = read_source(reader, table, "window", required=False)
+    if start is None or end is None:
+        return None, source
+    if end <= start:
+        reader.add(
+            "window.end",
+            "the window must end after it starts",
+            f"{start.isoformat()} .. {end.isoformat()}",
+            allowed="end > start",
+        )
+        return None, source
+    return Window(start, end), source
+
+
+def read_currency(reader: Reader, doc: dict[str, Any]) -> tuple[Converter, list[Rate]]:
+    """The currency basis of ``lab.toml`` and the exchange rates it states."""
+    table = reader.table(doc, "currency", "currency") if doc else None
+    if table is None:
+        return Converter(), []
+    reader.check_keys(table, "currency", ("basis", "rates", "note"), required=("basis",))
+    basis = reader.string(table, "basis", "currency", required=True) or "USD"
+    if basis not in CURRENCIES:
+        reader.add(
+            "currency.basis",
+            "unknown currency",
+            basis,
+            allowed=listing(CURRENCIES),
+            hint=did_you_mean(basis, CURRENCIES),
+        )
+        basis = "USD"
+    rates: list[Rate] = []
+    raw_rates = table.get("rates", {})
+    if not isinstance(raw_rates, dict):
+        reader.add("currency.rates", "a table of rates is needed here", raw_rates)
+        raw_rates = {}
+    for code, entry in raw_rates.items():
+        key = f"currency.rates.{code}"
+        if code not in CURRENCIES or code == basis:
+            reader.add(
+                key,
+                "unknown currency" if code != basis else "the basis needs no rate",
+                code,
+                allowed=listing(c for c in CURRENCIES if c != basis),
+                hint=did_you_mean(code, CURRENCIES),
+            )
+            continue
+        if not isinstance(entry, dict):
+            reader.add(key, "a table with value, unit and source is needed here", entry)
+            continue
+        reader.check_keys(
+            entry,
+            key,
+            ("value", "unit", "source", "url", "date", "note"),
+            required=("value", "unit", "source"),
+        )
+        value = reader.number(entry, "value", key) if "value" in entry else None
+        unit = reader.string(entry, "unit", key)
+        source = read_source(reader, entry, key, required=True)
+        if value is None or unit is None or source is None:
+            continue
+        if value <= 0:
+            reader.add(f"{key}.value", "an exchange rate must be positive", entry["value"])
+            continue
+        try:
+            per_unit = exchange_rate(value, unit, code, basis)
+        except UnitError as exc:
+            reader.add(f"{key}.unit", str(exc), unit)
+            continue
+        rates.append(Rate(code, per_unit, f"{entry['value']} {unit}", source))
+    return Converter(basis, {r.code: r.per_unit for r in rates}), rates
+
+
+def read_types(reader: Reader, doc: dict[str, Any], present: bool) -> list[AcceleratorType]:
+    """The accelerator types of ``fleet.toml`` (``present``: the file exists)."""
+    fleet = doc.get("fleet")
+    if not isinstance(fleet, dict) or not fleet:
+        if present:
+            reader.add(
+                "fleet",
+                "no accelerator types given",
+                allowed="one [fleet.<type>] table per accelerator type, e.g. [fleet.h100]",
+            )
+        return []
+    types: list[AcceleratorType] = []
+    slot_names = [s.name for s in TYPE_SLOTS]
+    for name, table in fleet.items():
+        key = f"fleet.{name}"
+        if not isinstance(table, dict):
+            reader.add(key, "a table is needed for each accelerator type", table)
+            continue
+        if not NAME_PATTERN.match(name) or name in RESERVED_FLEET_NAMES:
+            reader.add(
+                key,
+                "invalid accelerator type name",
+                name,
+                allowed="lower-case letters, digits and '_', starting with a letter; "
+                "at most 64 characters; not 'all'",
+            )
+            continue
+        reader.check_keys(
+            table,
+            key,
+            (*TYPE_META_KEYS, *slot_names),
+            required=[s.name for s in TYPE_SLOTS if s.default is None],
+        )
+        groups = table.get("groups", [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            reader.add(
+                f"{key}.groups", "groups must be a list of names", groups, allowed='e.g. ["hopper"]'
+            )
+            groups = []
+        for group in groups:
+            if not NAME_PATTERN.match(group) or group in RESERVED_FLEET_NAMES:
+                reader.add(
+                    f"{key}.groups",
+                    "invalid group name",
+                    group,
+                    allowed="lower-case letters, digits and '_'; not 'all'",
+                )
+        label = table.get("label", "")
+        types.append(
+            AcceleratorType(
+                name, label if isinstance(label, str) else "", tuple(dict.fromkeys(groups))
+            )
+        )
+    type_names = {t.name for t in types}
+    for t in types:
+        for group in t.groups:
+            if group in type_names:
+                reader.add(f"fleet.{t.name}.groups", "a group can't share a type's name", group)
+    return types
+
+
+def read_runs(
+    reader: Reader, doc: dict[str, Any], types: list[AcceleratorType]
+) -> list[TrainingRun]:
+    """The training runs of ``runs.toml``, each on one of ``types``."""
+    runs_table = doc.get("runs", {})
+    if not isinstance(runs_table, dict):
+        reader.add("runs", "a table of runs is needed here", runs_table)
+        return []
+    runs: list[TrainingRun] = []
+    type_names = [t.name for t in types]
+    for name, table in runs_table.items():
+        key = f"runs.{name}"
+        if not isinstance(table, dict):
+            reader.add(key, "a table is needed for each run", table)
+            continue
+        if not NAME_PATTERN.match(name):
+            reader.add(
+                key,
+                "invalid run name",
+                name,
+                allowed="lower-case letters, digits and '_', starting with a letter; "
+                "at most 64 characters",
+            )
+            continue
+        reader.check_keys(
+            table,
+            key,
+            (*RUN_META_KEYS, *(s.name for s in RUN_SLOTS)),
+            required=[s.name for s in RUN_SLOTS],
+        )
+        accelerator = table.get("accelerator")
+        if accelerator is not None and accelerator not in type_names:
+            record = reader.add_reference if isinstance(accelerator, str) else reader.add
+            record(
+                f"{key}.accelerator",
+                "unknown accelerator type",
+                accelerator,
+                allowed=listing(type_names),
+                hint=did_you_mean(str(accelerator), type_names),
+            )
+        label = table.get("label", "")
+        runs.append(
+            TrainingRun(
+                name,
+                label if isinstance(label, str) else "",
+                accelerator if isinstance(accelerator, str) else None,
+            )
+        )
+    return runs
