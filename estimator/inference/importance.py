@@ -20,8 +20,6 @@ from scipy.special import logsumexp
 from estimator.inference.chunks import CHUNK_SIZE, map_chunks
 from estimator.inference.forward import Draws
 from estimator.inference.gate import ESS_LIMIT, KHAT_LIMIT
-from estimator.inference.summaries import Summary, summarize_weighted
-from estimator.inference.threads import thread_map
 from estimator.model.claims import Claim
 from estimator.model.likelihood import claim_loglik
 from estimator.spec.lab import LabSpec
@@ -104,18 +102,6 @@ def reweight(log_ratios: np.ndarray) -> Reweighting:
     smoothed -= logsumexp(smoothed)
     ess = float(1.0 / np.sum(np.exp(2.0 * smoothed)))
     return Reweighting(smoothed, float(khat), ess)
-
-
-def weighted_summaries(
-    draws: Draws, reweighting: Reweighting, units: dict[str, str]
-) -> dict[str, Summary]:
-    """Posterior summaries of every quantity from reweighted prior draws."""
-    weights = reweighting.weights
-    summaries = thread_map(
-        lambda item: summarize_weighted(item[0], item[1], draws[item[0]], weights),
-        list(units.items()),
-    )
-    return dict(zip(units, summaries, strict=True))
 
 
 def resample_indices(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
