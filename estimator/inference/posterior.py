@@ -28,7 +28,7 @@ from estimator.inference.forward import Draws
 from estimator.inference.gate import KHAT_LIMIT
 from estimator.inference.importance import Reweighting, claim_logliks, resample_indices, reweight
 from estimator.inference.pymc_model import NutsUnavailableError
-from estimator.inference.summaries import Summary, summarize, summarize_weighted
+from estimator.inference.summaries import Summary, summarize, summarize_weighted, weighted_sum
 from estimator.inference.threads import thread_map
 from estimator.model.claims import Claim
 from estimator.model.likelihood import claim_loglik
@@ -150,9 +150,9 @@ class Posterior(ABC):
         weights = self.weights
         if weights is not None:
             w = weights / weights.sum()
-            p = float(np.dot(w, indicator))
-            ess = 1.0 / float(np.dot(w, w))
-            return p, math.sqrt(float(np.dot(w**2, (indicator - p) ** 2))), ess
+            p = weighted_sum(w, indicator)
+            ess = 1.0 / weighted_sum(w, w)
+            return p, math.sqrt(weighted_sum(w**2, (indicator - p) ** 2)), ess
         p = float(indicator.mean())
         return p, math.sqrt(p * (1 - p) / len(indicator)), float(len(indicator))
 

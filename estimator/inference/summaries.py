@@ -151,6 +151,13 @@ def order_statistics(x: np.ndarray, ranks: Sequence[int]) -> dict[int, float]:
     return out
 
 
+def weighted_sum(weights: np.ndarray, values: np.ndarray) -> float:
+    """``sum(w * x)`` by numpy's own pairwise summation, which gives the same bits on any
+    machine. ``np.dot`` does not: a multi-threaded BLAS splits the sum among as many
+    threads as the machine has cores, so the last digits would depend on the machine."""
+    return float(np.add.reduce(np.multiply(weights, values)))
+
+
 def summarize_weighted(
     name: str, unit: str, values: np.ndarray, weights: np.ndarray, probs: Sequence[float] = PROBS
 ) -> Summary:
@@ -165,8 +172,8 @@ def summarize_weighted(
     w = np.asarray(weights, dtype=float)
     w = w / w.sum()
     ess = 1.0 / float(np.sum(w**2))
-    mean = float(np.dot(w, x))
-    sd = math.sqrt(max(float(np.dot(w, (x - mean) ** 2)), 0.0))
+    mean = weighted_sum(w, x)
+    sd = math.sqrt(max(weighted_sum(w, (x - mean) ** 2), 0.0))
     targets: dict[float, float] = {}
     for p in probs:
         spread = math.sqrt(p * (1 - p) / ess)

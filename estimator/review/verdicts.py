@@ -25,7 +25,7 @@ import numpy as np
 from scipy import special
 
 from estimator.inference.estimation import Estimate
-from estimator.inference.summaries import Summary
+from estimator.inference.summaries import Summary, weighted_sum
 from estimator.model.claims import Claim, origin
 from estimator.model.likelihood import reliable_probability
 from estimator.model.quantities import HEADLINE
@@ -117,7 +117,7 @@ def predictive(
     log_q = np.log(quantity)
 
     def below(value: float) -> float:
-        return float(np.dot(w, special.ndtr((math.log(value) - log_q) / claim.noise)))
+        return weighted_sum(w, special.ndtr((math.log(value) - log_q) / claim.noise))
 
     low, high = claim.bounds
     if claim.kind == "point":

@@ -142,3 +142,32 @@ def test_the_policy_takes_the_quick_path_when_it_may(quick: Estimate) -> None:
     chosen, note = choose_posterior(fit, "auto")
     assert chosen is fit
     assert note == "quick path: k-hat and ESS allow it"
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_numbers_do_not_depend_on_the_number_of_blas_threads(quick: Estimate, threads: int) -> None:
+    """Weighted means, probabilities and verdicts come out bit for bit the same whatever
+    number of threads BLAS runs (it follows the machine's cores), so the same seed gives
+    the same ``summary.json`` on any machine."""
+    from threadpoolctl import threadpool_limits
+
+    from estimator.review.verdicts import predictive
+
+    fit = quick.fit
+    claim = quick.spec.claim("chips")
+    x = fit.values("gpu_spend")
+
+    def figures() -> tuple[object, ...]:
+        summary = fit.summary("gpu_spend", "USD")
+        return (
+            summary.mean,
+            summary.sd,
+            fit.probability(x > 1.2e8),
+            predictive(claim, x, fit.weights),
+        )
+
+    with threadpool_limits(1, user_api="blas"):
+        one = figures()
+    with threadpool_limits(threads, user_api="blas"):
+        many = figures()
+    assert one == many
