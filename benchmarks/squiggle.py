@@ -23,6 +23,7 @@ standard normals times the Cholesky factor, mapped through each input's marginal
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 import numpy as np
@@ -107,6 +108,31 @@ def draw_inputs(
     return out
 
 
+def _years(day: dt.date) -> float:
+    """A day's start in years (365.25 days) since 2000: the estimator's own clock."""
+    return (day - dt.date(2000, 1, 1)).days / 365.25
+
+
+def _expected_service(a: float, b: float, life: Any, u: float, v: float) -> Any:
+    """Expected years each unit of a tranche bought evenly over ``[a, b)`` serves within
+    ``[u, v)`` when kept for ``life`` years: ``∫_u^v (F(t) - F(t - life)) dt`` with ``F``
+    the purchase-time CDF, written out with its antiderivative ``R``."""
+
+    def ramp(x: Any) -> Any:  # ∫_{-inf}^x F
+        if b <= a:
+            return np.maximum(x - a, 0.0)
+        return (np.maximum(x - a, 0.0) ** 2 - np.maximum(x - b, 0.0) ** 2) / (2.0 * (b - a))
+
+    return ramp(v) - ramp(u) - ramp(v - life) + ramp(u - life)
+
+
+def _bought_share(a: float, b: float, u: float, v: float) -> float:
+    """The share of a tranche bought evenly over ``[a, b)`` that is bought in ``[u, v)``."""
+    if b <= a:
+        return 1.0 if u < a <= v else 0.0
+    return float(np.clip((v - a) / (b - a), 0, 1) - np.clip((u - a) / (b - a), 0, 1))
+
+
 def squigglepy_quantities(
     spec: LabSpec, draws: int, seed: int, method: Method = "iman-conover"
 ) -> dict[str, np.ndarray]:
@@ -133,50 +159,70 @@ def squigglepy_quantities(
     Raises
     ------
     ValueError
-        If the lab's accelerator types or runs are not DeepSeek's.
+        If the lab's accelerator types, tranches, runs or data centres are not DeepSeek's.
     """
-    types = tuple(t.name for t in spec.model.types)
-    runs = tuple(r.name for r in spec.model.runs)
-    if types != TYPES or runs != RUNS:
-        raise ValueError(f"written for types {TYPES} and runs {RUNS}, not {types} and {runs}")
+    model = spec.model
+    types = tuple(t.name for t in model.types)
+    runs = tuple(r.name for r in model.runs)
+    dc = model.structure.datacentre
+    if types != TYPES or runs != RUNS or dc is None or dc.mode != "mixed":
+        raise ValueError(f"written for types {TYPES}, runs {RUNS} and mixed data centres")
+    if model.structure.staff.dates or any(t.undated for t in model.types):
+        raise ValueError("written for dated tranches and one headcount")
     v = draw_inputs(spec, draws, seed, method)
-    years, hours = spec.model.window.years, spec.model.window.hours
+    window = model.window
+    u, w = _years(window.start), _years(window.end + dt.timedelta(days=1))
+    years = window.years
+    life, share = v["hardware.useful_life"], v["share.attributable"]
+    per_chip = v["server.overhead"] / (1.0 - v["network.share"])
+    owned = v["datacentre.owned_share"]
+    dc_per_kw = v["datacentre.capex"] / 1000.0 * owned
 
-    spend = {t: v[f"fleet.{t}.count"] * v[f"fleet.{t}.unit_price"] for t in TYPES}
-    gpu_spend = sum(spend.values())
-    hardware_per_chip = v["server.overhead"] / (1.0 - v["network.share"])
-    hardware = gpu_spend * hardware_per_chip
-    share = v["share.attributable"]
-    attributable_per_chip = hardware_per_chip * share
-
-    in_service_spend = sum(spend[t] * v[f"fleet.{t}.in_service"] for t in TYPES)
-    amortized_spend = sum(
-        spend[t] * np.minimum(v[f"fleet.{t}.in_service"] * years / v["hardware.useful_life"], 1.0)
-        for t in TYPES
+    gpu_spend = 0.0
+    bought_hw = bought_dc = written_hw = written_dc = 0.0
+    kw_years = hw_years = 0.0
+    for acc in model.types:
+        for tranche in acc.tranches:
+            assert tranche.bought is not None
+            prefix = f"fleet.{acc.name}" + (f".{tranche.name}" if tranche.name else "")
+            a, b = _years(tranche.bought.start), _years(tranche.bought.end + dt.timedelta(days=1))
+            chips = v[f"{prefix}.count"] * v[f"{prefix}.unit_price"]
+            kw = v[f"{prefix}.count"] * v[f"fleet.{acc.name}.power"]
+            gpu_spend = gpu_spend + chips
+            share_bought = _bought_share(a, b, u, w)
+            served = _expected_service(a, b, life, u, w)
+            bought_hw = bought_hw + chips * per_chip * share_bought
+            bought_dc = bought_dc + kw * dc_per_kw * share_bought
+            written_hw = written_hw + chips * per_chip * served / life
+            dc_life = v["datacentre.life"]
+            written_dc = (
+                written_dc + kw * dc_per_kw * _expected_service(a, b, dc_life, u, w) / dc_life
+            )
+            kw_years = kw_years + kw * served
+            hw_years = hw_years + chips * per_chip * served
+    energy = kw_years * 8766.0 * v["energy.load"] * v["energy.pue"] * v["energy.price"]
+    lease = kw_years * (1.0 - owned) * v["datacentre.lease_price"] * 12.0
+    facilities = lease + v["facilities.cost"] * years
+    maintenance = hw_years * v["maintenance.rate"]
+    staff = (
+        v["staff.headcount"] * years * (v["staff.pay"] * v["staff.overhead"] + v["staff.equity"])
     )
-    rated_kw = sum(
-        v[f"fleet.{t}.count"] * v[f"fleet.{t}.power"] * v[f"fleet.{t}.in_service"] for t in TYPES
-    )
-    energy = rated_kw * (hours * v["energy.load"] * v["energy.pue"] * v["energy.price"] * share)
-    staff = v["staff.headcount"] * v["staff.pay"] * v["staff.overhead"] * years
-    maintenance = in_service_spend * attributable_per_chip * v["maintenance.rate"] * years
-    other = maintenance + (v["facilities.cost"] + v["other.cost"]) * years
-    opex = energy + staff + other
+    services = v["other.cost"] * years
+    opex = (energy + maintenance + facilities) * share + staff + services
 
     results = {
         "fleet.hopper.count": sum(v[f"fleet.{t}.count"] for t in HOPPER),
         "gpu_spend": gpu_spend,
-        "capex.hardware": hardware,
-        "capex.attributable": hardware * share,
-        "opex.energy": energy,
+        "capex.hardware": gpu_spend * per_chip,
+        "capex.attributable": gpu_spend * per_chip * share,
+        "opex.energy": energy * share,
         "opex.staff": staff,
-        "opex.other": other,
         "opex.total": opex,
-        "spend.total": hardware * share + opex,
-        "cost.amortized": amortized_spend * attributable_per_chip + opex,
+        "spend.total": (bought_hw + bought_dc) * share + opex,
+        "cost.amortized": (written_hw + written_dc) * share + opex,
     }
     for run in RUNS:
         results[f"runs.{run}.rental_cost"] = (
             v[f"runs.{run}.gpu_hours"] * v[f"runs.{run}.rental_price"]
         )
-    return {name: np.asarray(value, dtype=float) for name, value in results.items()}
+    return results

@@ -53,10 +53,13 @@ def fail_on_bad_input(error: Exception) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def load(folder: str) -> LabSpec:
-    """Load a lab folder, or exit with code 2 listing its problems."""
-    from estimator.errors import SpecError
+def load(folder: str, window: str | None = None) -> LabSpec:
+    """Load a lab folder (shown over ``window`` when given), or exit with code 2 listing
+    its problems."""
+    from estimator.errors import Problem, SpecError
+    from estimator.spec.lab import with_window
     from estimator.spec.parse import load_lab
+    from estimator.spec.periods import PERIOD_FORMS, parse_period
 
     try:
         spec = load_lab(folder)
@@ -64,7 +67,26 @@ def load(folder: str) -> LabSpec:
         fail_on_bad_input(error)
     for warning in spec.warnings:
         click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
-    return spec
+    if window is None:
+        return spec
+    try:
+        period = parse_period(window)
+    except ValueError as exc:
+        fail_on_bad_input(SpecError([Problem("--window", "", str(exc), window, PERIOD_FORMS)]))
+    try:
+        return with_window(spec, period)
+    except SpecError as error:
+        fail_on_bad_input(as_option(error, "--window"))
+
+
+def report_folder(priors_dir: str, out: Path | None, spec: LabSpec) -> Path:
+    """``--out``, or ``reports/<lab>`` (``reports/<lab>/windows/<window>`` for a window
+    other than the lab's own)."""
+    if out is not None:
+        return out
+    folder = output_folder(priors_dir, None)
+    model = spec.model
+    return folder if model.reporting == model.window else folder / "windows" / model.reporting.key
 
 
 lab_argument = click.argument("priors_dir", type=click.Path(file_okay=False, path_type=str))
@@ -153,6 +175,12 @@ def claim_options_named(error: SpecError) -> SpecError:
     return SpecError(out)
 
 
+window_option = click.option(
+    "--window",
+    default=None,
+    help="Show the lab over another window within its own: 2025, 2024-07..2025-06 or "
+    "2023-07-17..2025-01-31 [default: lab.toml's window; output: reports/<lab>/windows/<window>].",
+)
 skip_option = click.option(
     "--skip-sensitivity",
     is_flag=True,
@@ -268,6 +296,7 @@ def validate(priors_dir: str) -> None:
     help="Run the lab under one of its scenarios (scenarios.toml) "
     "[default output: reports/<lab>/scenarios/<name>].",
 )
+@window_option
 @skip_option
 def run(
     priors_dir: str,
@@ -276,6 +305,7 @@ def run(
     seed: int,
     out: Path | None,
     scenario: str | None,
+    window: str | None,
     skip_sensitivity: bool,
 ) -> None:
     """Estimate a lab's spend; write summary.json, posterior.nc and the report.
@@ -286,8 +316,8 @@ def run(
 
     from estimator.report.terminal import print_assessment
 
-    spec = load(priors_dir)
-    folder = output_folder(priors_dir, out)
+    spec = load(priors_dir, window)
+    folder = report_folder(priors_dir, out, spec)
     if scenario is not None:
         spec = with_scenario(spec, scenario)
         folder = out if out is not None else folder / "scenarios" / scenario
@@ -318,6 +348,7 @@ def with_scenario(spec: LabSpec, name: str) -> LabSpec:
 @draws_option
 @seed_option
 @out_option
+@window_option
 @skip_option
 def update(
     priors_dir: str,
@@ -325,6 +356,7 @@ def update(
     draws: int | None,
     seed: int,
     out: Path | None,
+    window: str | None,
     skip_sensitivity: bool,
 ) -> None:
     """Re-estimate and show what moved since the last saved run (its summary.json).
@@ -341,8 +373,8 @@ def update(
     from estimator.review.assessment import compare
     from estimator.review.update import PreviousRunError, read_previous
 
-    spec = load(priors_dir)
-    folder = output_folder(priors_dir, out)
+    spec = load(priors_dir, window)
+    folder = report_folder(priors_dir, out, spec)
     check_writable(folder)
     console = Console()
     try:
@@ -367,7 +399,8 @@ def update(
 @lab_argument
 @method_option
 @seed_option
-def check(priors_dir: str, method: str, seed: int) -> None:
+@window_option
+def check(priors_dir: str, method: str, seed: int, window: str | None) -> None:
     """Judge every claim against the rest of the evidence, and answer the questions.
 
     Prints each claim's verdict (consistent, in tension, contradicted), its tail
@@ -377,7 +410,7 @@ def check(priors_dir: str, method: str, seed: int) -> None:
 
     from estimator.report.terminal import print_assessment
 
-    spec = load(priors_dir)
+    spec = load(priors_dir, window)
     console = Console()
     assessment = assess_with_progress(spec, method, None, seed, console, with_drivers=False)
     print_assessment(assessment, console, quantities=False)
@@ -395,8 +428,14 @@ def check(priors_dir: str, method: str, seed: int) -> None:
 @method_option
 @seed_option
 @out_option
+@window_option
 def history(
-    priors_dir: str, quantities: tuple[str, ...], method: str, seed: int, out: Path | None
+    priors_dir: str,
+    quantities: tuple[str, ...],
+    method: str,
+    seed: int,
+    out: Path | None,
+    window: str | None,
 ) -> None:
     """Replay the ledger in date order: the posterior as of each date a claim appeared.
 
@@ -409,7 +448,7 @@ def history(
     from estimator.report.figures import history_figure, render
     from estimator.report.terminal import print_history
 
-    spec = load(priors_dir)
+    spec = load(priors_dir, window)
     unknown = [q for q in quantities if q not in spec.model.quantities]
     if unknown:
         from estimator.errors import did_you_mean, listing
@@ -427,7 +466,7 @@ def history(
                 for q in unknown
             )
         )
-    folder = output_folder(priors_dir, out) / "figures"
+    folder = report_folder(priors_dir, out, spec) / "figures"
     check_writable(folder)
     console = Console()
     assessment = assess_with_progress(
@@ -461,7 +500,10 @@ def history(
     show_default=True,
     help="Posterior draws for the delta index.",
 )
-def sensitivity(priors_dir: str, method: str, seed: int, samples: int, delta_draws: int) -> None:
+@window_option
+def sensitivity(
+    priors_dir: str, method: str, seed: int, samples: int, delta_draws: int, window: str | None
+) -> None:
     """What drives the estimate: tornado, Sobol indices over the prior, a moment-independent
     index over the posterior, the scenarios side by side, and prior sensitivity."""
     from rich.console import Console
@@ -470,7 +512,7 @@ def sensitivity(priors_dir: str, method: str, seed: int, samples: int, delta_dra
     from estimator.inference.estimation import estimate
     from estimator.report.terminal import print_drivers
 
-    spec = load(priors_dir)
+    spec = load(priors_dir, window)
     console = Console()
     with console.status("sampling the posterior") as status, exit_on_nuts_unavailable():
         result = estimate(spec, cast("Method", method), seed=seed)
@@ -496,7 +538,13 @@ CLAIM_OPTIONS: list[Callable[[Any], Any]] = [
     click.option("--low", help="Low end of a range."),
     click.option("--high", help="High end of a range."),
     click.option("--unit", help="Unit of the value(s), e.g. USD, GPU, CNY/person/year."),
-    click.option("--period", help="Period a total covers, for per-year quantities."),
+    click.option("--period", help="Span a total covers, for per-year quantities ('4 years')."),
+    click.option(
+        "--during",
+        help="The period the claim speaks about: 2025, 2025-03, 2024-07..2025-06 "
+        "[default: the lab's window].",
+    ),
+    click.option("--scope", help="lab or fleet: whose costs the figure counts."),
     click.option(
         "--credibility",
         help="first_hand, first_hand_reported, analyst_estimate, anonymous_press or hearsay.",

@@ -68,6 +68,43 @@ HUGE = "x" * MEGABYTE
 FAST = ["--method", "is", "--draws", "1000", "--skip-sensitivity"]
 
 CASES = [
+    # --window (the valid lab's window is 2024)
+    _c(
+        "run_window_reversed",
+        ["run", "{lab}", "--window", "2024-09..2024-03", *FAST],
+        "--window",
+        "'2024-09..2024-03'",
+    ),
+    _c(
+        "run_window_not_a_period",
+        ["run", "{lab}", "--window", "spring", *FAST],
+        "--window",
+        "'spring'",
+    ),
+    _c(
+        "run_window_outside_the_lab",
+        ["run", "{lab}", "--window", "2025", *FAST],
+        "--window",
+        "'2025'",
+    ),
+    _c(
+        "run_window_reaching_out",
+        ["run", "{lab}", "--window", "2023-10..2024-03", *FAST],
+        "--window",
+        "'2023-10-01..2024-03-31'",
+    ),
+    _c(
+        "check_window_empty_text",
+        ["check", "{lab}", "--window", "", "--method", "is"],
+        "--window",
+        "''",
+    ),
+    _c(
+        "history_window_bad_day",
+        ["history", "{lab}", "--window", "2024-02-30", "--method", "is"],
+        "--window",
+        "'2024-02-30'",
+    ),
     # run
     _c("run_draws_below_minimum", ["run", "{lab}", "--draws", "10"], "'--draws'", "10"),
     _c("run_draws_huge_float", ["run", "{lab}", "--draws", "1e308"], "'--draws'", "'1e308'"),

@@ -227,3 +227,57 @@ def test_check_prints_verdicts_and_questions_and_writes_nothing(
     assert "contradicted" in output
     assert "Did DeepSeek spend over $1 billion" in output
     assert not any(tmp_path.iterdir())
+
+
+WINDOW_RUN = ("--method", "is", "--draws", "65536", "--skip-sensitivity", "--seed", "3")
+
+
+@pytest.fixture(scope="module")
+def window_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, dict]]:
+    """The shipped lab over its own window, over 2024, and over the same days written out."""
+    out = {}
+    for name, extra in (
+        ("lab", ()),
+        ("2024", ("--window", "2024")),
+        ("days", ("--window", "2023-07-17..2025-01-31")),
+    ):
+        folder = tmp_path_factory.mktemp(f"window_{name}")
+        code, output = _run("run", str(DEEPSEEK), *WINDOW_RUN, *extra, "--out", str(folder))
+        assert code == 0, output
+        out[name] = (output, json.loads((folder / "summary.json").read_text()))
+    return out
+
+
+def test_any_window_prints_its_years(window_runs: dict[str, tuple[str, dict]]) -> None:
+    output, summary = window_runs["2024"]
+    assert summary["window"]["start"] == "2024-01-01"
+    assert summary["window"]["end"] == "2024-12-31"
+    assert summary["lab_window"]["start"] == "2023-07-17"
+    assert list(summary["periods"]) == ["2024"]
+    output, summary = window_runs["days"]
+    assert "year by year" in output
+    assert list(summary["periods"]) == ["2023", "2024", "2025"]
+    assert summary["periods"]["2023"]["start"] == "2023-07-17"
+    assert set(summary["periods"]["2024"]["spend.total"]) == {"median", "mean", "ci90", "unit"}
+
+
+def test_the_window_written_out_is_the_lab_window(window_runs: dict[str, tuple[str, dict]]) -> None:
+    _, lab = window_runs["lab"]
+    _, days = window_runs["days"]
+    assert days["headline"] == lab["headline"]
+    assert days["periods"] == lab["periods"]
+
+
+def test_a_year_is_the_same_whichever_window_shows_it(
+    window_runs: dict[str, tuple[str, dict]],
+) -> None:
+    """Claims speak about the lab's window whatever window is shown, so the evidence, and
+    so the 2024 posterior, are the same draw for draw."""
+    _, lab = window_runs["lab"]
+    _, year = window_runs["2024"]
+    for name in ("spend.total", "cost.amortized", "opex.total"):
+        assert year["posterior"][name]["median"] == lab["periods"]["2024"][name]["median"]
+        assert year["posterior"][name]["ci90"] == lab["periods"]["2024"][name]["ci90"]
+    fields = ("subject", "during", "percentile", "tail_probability", "verdict", "reliability")
+    for shown, own in zip(year["claims"], lab["claims"], strict=True):
+        assert {f: shown[f] for f in fields} == {f: own[f] for f in fields}, own["id"]

@@ -33,7 +33,8 @@ def chunk_sizes(draws: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
 
 
 def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-    """Draw every input once per draw (fixed inputs are filled in), in canonical units.
+    """Draw every input once per draw, in canonical units (a fixed input is one number,
+    which numpy broadcasts).
 
     Correlated inputs come first, through the Gaussian copula of
     :mod:`estimator.model.copula`. Then every independent lognormal, normal and beta
@@ -61,7 +62,7 @@ def sample_inputs(spec: LabSpec, rng: np.random.Generator, size: int) -> dict[st
             continue
         belief = spec.priors[name].belief
         if isinstance(belief, Fixed):
-            out[name] = np.full(size, belief.value)
+            out[name] = np.asarray(belief.value, dtype=float)  # numpy broadcasts it
         else:
             out[name] = belief.sample(rng, size)
     return out

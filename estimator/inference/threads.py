@@ -18,6 +18,8 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from estimator.inference.memory import keep_freed_memory
+
 #: Environment variable that sets the number of threads.
 THREADS_VARIABLE = "ESTIMATOR_THREADS"
 
@@ -51,6 +53,7 @@ def ordered_map[I, T](
     yielding results in order, with at most two items a thread ahead of the consumer so
     memory stays bounded however many items there are."""
     workers = default_workers() if workers is None else max(1, workers)
+    keep_freed_memory()
     with single_threaded_blas():
         if workers == 1:
             yield from map(function, items)

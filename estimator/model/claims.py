@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from estimator.model.beliefs import Source
+from estimator.model.periods import Period
 
 Kind = Literal["point", "lower_bound", "upper_bound", "range"]
 Use = Literal["evidence", "check"]
@@ -47,7 +48,13 @@ CREDIBILITY: dict[str, Credibility] = {
 
 @dataclass(frozen=True)
 class Claim:
-    """One public statement about one named quantity, in canonical units."""
+    """One public statement about one named quantity, in canonical units.
+
+    ``subject`` is the quantity as the claim names it (``spend.total``) and ``during`` the
+    period it speaks about (``None``: the lab's window); ``quantity`` is the name the
+    model computes it under (``spend.total@2025`` for a flow over another period than the
+    window shown). ``scope`` is the scope the claim says it counts, when it says.
+    """
 
     id: str
     quantity: str
@@ -65,6 +72,15 @@ class Claim:
     date: dt.date
     repeats: str | None = None
     period: str | None = None
+    subject: str = ""
+    during: Period | None = None
+    scope: str | None = None
+
+    @property
+    def about(self) -> str:
+        """What the claim is about, as it names it: ``spend.total during 2025``."""
+        subject = self.subject or self.quantity
+        return subject + (f" during {self.during.key}" if self.during is not None else "")
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:
@@ -93,6 +109,8 @@ class Claim:
             "use": self.use,
             "repeats": self.repeats,
             "source": self.source.to_dict(),
+            "subject": self.subject or self.quantity,
+            "during": None if self.during is None else self.during.key,
         }
 
 

@@ -1,30 +1,49 @@
 """The cost equations of a lab, written once.
 
-The equations are written once, in :meth:`LabModel.evaluate`, using only arithmetic and
-``xp.minimum``, so the same code runs on numpy arrays (Monte Carlo) and on PyTensor
-tensors (PyMC). Nothing here knows about any particular lab: the structure (accelerator
-types, their group tags, training runs, the accounting window) comes from the lab's files.
+:meth:`LabModel.evaluate` uses only arithmetic and ``xp.maximum``, ``xp.minimum``,
+``xp.exp`` and ``xp.where`` (through :mod:`estimator.model.schedule`), so the same code
+runs on numpy arrays (Monte Carlo) and on PyTensor tensors (PyMC). Nothing here knows
+about any particular lab: the structure (accelerator types and their tranches, training
+runs, staff dates, data centres, the window) comes from the lab's files.
+
+Time enters through what accumulates up to a moment: what was bought, the service years
+of hardware (and so its energy, maintenance and leases), the depreciation written, the
+person-years of staff. A flow over a period is the difference between its end and its
+start, so the calendar years of a window add up to the window exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from estimator.model.quantities import (
-    GLOBAL_SLOTS,
-    RUN_SLOTS,
-    TYPE_SLOTS,
+from estimator.model.books import Books
+from estimator.model.catalogue import over, periodic, slots_of, table_names, window_quantities
+from estimator.model.flows import FLOW_NAMES, Flows
+from estimator.model.parts import (
     AcceleratorType,
-    Quantity,
-    Slot,
+    Accounting,
+    DataCentre,
+    Staff,
+    Structure,
     TrainingRun,
-    UnknownQuantityError,
-    Window,
 )
+from estimator.model.periods import Period
+from estimator.model.quantities import Quantity, Slot, UnknownQuantityError, period_name
+
+
+@dataclass(frozen=True)
+class Request:
+    """A quantity wanted over (or, for a stock, at the end of) a period other than the
+    one its plain name stands for."""
+
+    name: str
+    period: Period
 
 
 class LabModel:
@@ -33,106 +52,72 @@ class LabModel:
     Parameters
     ----------
     types : sequence of AcceleratorType
-        The accelerator types in the fleet.
+        The accelerator types in the fleet, each with its tranches.
     runs : sequence of TrainingRun
         Training runs to cost at rental-equivalent prices.
-    window : Window
-        The accounting window.
+    window : Period
+        The lab's window: what its files describe. Stocks named plainly (``capex.hardware``)
+        are at its end; nothing is bought after it.
+    staff, datacentre, accounting
+        When headcounts are stated, how data centres are had, how hardware is written off.
+    reporting : Period, optional
+        The window results are shown for (default: the lab's window). Flows named plainly
+        (``spend.total``) are over it, and each of its calendar years has the flows of
+        :data:`~estimator.model.quantities.PERIOD_TABLE` as ``<flow>@<year>``.
+    requested : sequence of Request
+        Other quantities over other periods (those claims and questions name).
     """
 
     def __init__(
         self,
         types: tuple[AcceleratorType, ...],
         runs: tuple[TrainingRun, ...],
-        window: Window,
+        window: Period,
+        *,
+        staff: Staff | None = None,
+        datacentre: DataCentre | None = None,
+        accounting: Accounting | None = None,
+        reporting: Period | None = None,
+        requested: tuple[Request, ...] = (),
     ):
-        self.types = tuple(types)
-        self.runs = tuple(runs)
-        self.window = window
-        self.groups: dict[str, tuple[str, ...]] = {}
-        for acc in self.types:
-            for group in acc.groups:
-                self.groups.setdefault(group, ())
-                self.groups[group] += (acc.name,)
-        self.slots: dict[str, Slot] = {s.name: s for s in GLOBAL_SLOTS}
-        for acc in self.types:
-            for s in TYPE_SLOTS:
-                name = f"fleet.{acc.name}.{s.name}"
-                self.slots[name] = Slot(name, s.unit, s.domain, s.description, s.default)
-        for run in self.runs:
-            for s in RUN_SLOTS:
-                name = f"runs.{run.name}.{s.name}"
-                self.slots[name] = Slot(name, s.unit, s.domain, s.description, s.default)
-        self.quantities: dict[str, Quantity] = {
-            s.name: Quantity(s.name, s.unit, s.description, True, s.domain)
-            for s in self.slots.values()
-        }
-        for q in self._derived():
+        self.structure = Structure(
+            tuple(types),
+            tuple(runs),
+            window,
+            staff or Staff(),
+            datacentre,
+            accounting or Accounting(),
+        )
+        self.types, self.runs, self.window = self.structure.types, self.structure.runs, window
+        self.reporting = reporting or window
+        self.requested = tuple(dict.fromkeys(requested))
+        self.groups: dict[str, tuple[str, ...]] = self.structure.groups
+        self.slots: dict[str, Slot] = slots_of(self.structure)
+        self.plain: dict[str, Quantity] = window_quantities(self.structure, self.slots)
+        self.quantities: dict[str, Quantity] = dict(self.plain)
+        self.years = self.reporting.calendar_years()
+        for year in self.years:
+            for name in table_names(self.plain):
+                q = over(self.plain[name], year)
+                self.quantities[q.name] = q
+        for request in self.requested:
+            q = over(self.plain[request.name], request.period)
             self.quantities[q.name] = q
 
-    def _derived(self) -> list[Quantity]:
-        def q(name: str, unit: str, text: str) -> Quantity:
-            return Quantity(name, unit, text, is_input=False)
-
-        out = [
-            q(f"fleet.{t.name}.gpu_spend", "USD", f"{t.name}: count x unit price")
-            for t in self.types
-        ]
-        out += [
-            q(f"fleet.{t.name}.capex", "USD", f"{t.name}: servers and network for these chips")
-            for t in self.types
-        ]
-        for group, members in sorted(self.groups.items()):
-            out.append(
-                q(
-                    f"fleet.{group}.count",
-                    "GPU",
-                    f"Accelerators in group {group}: " + " + ".join(members),
-                )
-            )
-            out.append(q(f"fleet.{group}.gpu_spend", "USD", f"Chip spend of group {group}"))
-            out.append(q(f"fleet.{group}.capex", "USD", f"Servers and network of group {group}"))
-        out += [
-            q("fleet.all.count", "GPU", "All accelerators in the fleet"),
-            q("gpu_spend", "USD", "Chips alone: sum of count x unit price, whole fleet"),
-            q("capex.servers", "USD", "Servers: chip spend x server overhead, whole fleet"),
-            q("capex.network", "USD", "Cluster networking, whole fleet"),
-            q("capex.hardware", "USD", "Servers and networking, whole fleet"),
-            q("capex.attributable", "USD", "Hardware capex x attributable share"),
-            q("opex.energy", "USD", "Electricity over the window, attributable share"),
-            q("opex.staff", "USD", "Staff over the window: headcount x pay x overhead x years"),
-            q(
-                "opex.maintenance",
-                "USD",
-                "Hardware maintenance over the window, while in service, attributable share",
-            ),
-            q("opex.facilities", "USD", "Facilities over the window"),
-            q("opex.other", "USD", "Maintenance, facilities and other costs over the window"),
-            q("opex.total", "USD", "All operating costs over the window"),
-            q("opex.per_year", "USD/year", "Operating cost per year"),
-        ]
-        out += [
-            q(
-                f"runs.{r.name}.rental_cost",
-                "USD",
-                f"Run {r.name}: GPU-hours x rental price (rental-equivalent)",
-            )
-            for r in self.runs
-        ]
-        out += [
-            q(
-                "spend.total",
-                "USD",
-                "Cash view: attributable hardware capex plus operating costs over the window",
-            ),
-            q(
-                "cost.amortized",
-                "USD",
-                "Economic view: attributable capex spread over its useful life, charged for the "
-                "time in service within the window, plus operating costs",
-            ),
-        ]
-        return out
+    def with_window(
+        self, reporting: Period | None = None, requested: tuple[Request, ...] | None = None
+    ) -> LabModel:
+        """The same lab shown over another window, or asked about other periods."""
+        return LabModel(
+            self.types,
+            self.runs,
+            self.window,
+            staff=self.structure.staff,
+            datacentre=self.structure.datacentre,
+            accounting=self.structure.accounting,
+            reporting=reporting or self.reporting,
+            requested=self.requested if requested is None else requested,
+        )
 
     @property
     def input_names(self) -> list[str]:
@@ -155,7 +140,26 @@ class LabModel:
         try:
             return self.quantities[name]
         except KeyError:
-            raise UnknownQuantityError(name, list(self.quantities)) from None
+            raise UnknownQuantityError(name, list(self.plain)) from None
+
+    def target(self, name: str, period: Period | None = None) -> tuple[str, Request | None]:
+        """The name under which a plain quantity over ``period`` (default: the lab's
+        window) is computed, and what must be requested for it to be.
+
+        Flows, rates and averages named plainly are over the reporting window; stocks
+        named plainly are at the end of the lab's window; other quantities have no period.
+        """
+        quantity = self.plain[name]
+        if not periodic(quantity):
+            return name, None
+        period = period or self.window
+        if quantity.kind == "stock":
+            if period.end == self.window.end:
+                return name, None
+        elif period == self.reporting:
+            return name, None
+        target = period_name(name, period.key)
+        return target, None if target in self.quantities else Request(name, period)
 
     def evaluate(self, inputs: Mapping[str, Any], xp: ModuleType = np) -> dict[str, Any]:
         """Compute every named quantity from the inputs.
@@ -166,7 +170,7 @@ class LabModel:
             A value (float, numpy array or PyTensor tensor) for every input slot, in
             canonical units.
         xp : module
-            The array namespace providing ``minimum`` (``numpy`` or ``pytensor.tensor``).
+            The array namespace (``numpy`` or ``pytensor.tensor``).
 
         Returns
         -------
@@ -178,83 +182,64 @@ class LabModel:
             raise UnknownQuantityError(missing[0], list(self.slots))
         v = dict(inputs)
         out: dict[str, Any] = {name: v[name] for name in self.slots}
-        years, hours = self.window.years, self.window.hours
-
-        spend = {
-            t.name: v[f"fleet.{t.name}.count"] * v[f"fleet.{t.name}.unit_price"] for t in self.types
-        }
-        rated_kw = {
-            t.name: v[f"fleet.{t.name}.count"]
-            * v[f"fleet.{t.name}.power"]
-            * v[f"fleet.{t.name}.in_service"]
-            for t in self.types
-        }
-        # Servers and network per unit of chip spend (whole fleet).
-        hardware_per_chip = v["server.overhead"] / (1.0 - v["network.share"])
-        for t in self.types:
-            out[f"fleet.{t.name}.gpu_spend"] = spend[t.name]
-            out[f"fleet.{t.name}.capex"] = spend[t.name] * hardware_per_chip
-        for group, members in sorted(self.groups.items()):
-            out[f"fleet.{group}.count"] = _total(v[f"fleet.{m}.count"] for m in members)
-            out[f"fleet.{group}.gpu_spend"] = _total(spend[m] for m in members)
-            out[f"fleet.{group}.capex"] = out[f"fleet.{group}.gpu_spend"] * hardware_per_chip
-        out["fleet.all.count"] = _total(v[f"fleet.{t.name}.count"] for t in self.types)
-
-        share = v["share.attributable"]
-        gpu_spend = _total(spend.values())
-        servers = gpu_spend * v["server.overhead"]
-        network = servers * v["network.share"] / (1.0 - v["network.share"])
-        hardware = servers + network
-        attributable = hardware * share
-        out.update(
-            {
-                "gpu_spend": gpu_spend,
-                "capex.servers": servers,
-                "capex.network": network,
-                "capex.hardware": hardware,
-                "capex.attributable": attributable,
-            }
-        )
-
-        # Hardware is maintained and depreciates only while in service.
-        per_chip = hardware_per_chip * share
-        in_service = {t.name: v[f"fleet.{t.name}.in_service"] for t in self.types}
-        in_service_capex = _total(spend[t] * per_chip * in_service[t] for t in spend)
-        amortized_capex = _total(
-            spend[t] * per_chip * xp.minimum(in_service[t] * years / v["hardware.useful_life"], 1.0)
-            for t in spend
-        )
-        energy_kwh = _total(rated_kw.values()) * v["energy.load"] * v["energy.pue"] * hours
-        energy = energy_kwh * v["energy.price"] * share
-        staff = v["staff.headcount"] * v["staff.pay"] * v["staff.overhead"] * years
-        maintenance = in_service_capex * v["maintenance.rate"] * years
-        facilities = v["facilities.cost"] * years
-        other = maintenance + facilities + v["other.cost"] * years
-        opex = energy + staff + other
-        out.update(
-            {
-                "opex.energy": energy,
-                "opex.staff": staff,
-                "opex.maintenance": maintenance,
-                "opex.facilities": facilities,
-                "opex.other": other,
-                "opex.total": opex,
-                "opex.per_year": opex / years,
-            }
-        )
-
+        plan = self._plan
+        books = Books(self.structure, v, xp)
+        at = {t: books.accumulated(t) for t in plan.moments}
+        for period, names in plan.flows:
+            flows = Flows(books, period, at[period.begins], at[period.ends])
+            for name, key in names:
+                out[key] = flows[name]
+        for period, names in plan.stocks:
+            stocks = books.stocks(period.ends, at.get(period.ends))
+            for name, key in names:
+                out[key] = stocks[name]
         for run in self.runs:
             out[f"runs.{run.name}.rental_cost"] = (
                 v[f"runs.{run.name}.gpu_hours"] * v[f"runs.{run.name}.rental_price"]
             )
-        out["spend.total"] = attributable + opex
-        out["cost.amortized"] = amortized_capex + opex
         return out
 
+    @cached_property
+    def _plan(self) -> _Plan:
+        """What :meth:`evaluate` computes: the moments to accumulate to, and for each
+        period the flows (or stocks) to keep, under the names they are kept as."""
+        flow_periods = [self.reporting, *self.years]
+        stock_periods = [self.window]
+        for request in self.requested:
+            wanted = stock_periods if self.plain[request.name].kind == "stock" else flow_periods
+            wanted.append(request.period)
+        moments = set()
+        for period in dict.fromkeys(flow_periods):
+            moments |= {period.begins, period.ends}
+        flows = [
+            (period, self._kept(FLOW_NAMES, period, plain=period == self.reporting))
+            for period in dict.fromkeys(flow_periods)
+        ]
+        stock_names = [n for n, q in self.plain.items() if q.kind == "stock" and not q.is_input]
+        stocks = [
+            (period, self._kept(stock_names, period, plain=period == self.window))
+            for period in dict.fromkeys(stock_periods)
+        ]
+        return _Plan(tuple(sorted(moments)), tuple(flows), tuple(stocks))
 
-def _total(values: Any) -> Any:
-    items = list(values)
-    result = items[0]
-    for item in items[1:]:
-        result = result + item
-    return result
+    def _kept(
+        self, names: Iterable[str], period: Period, plain: bool
+    ) -> tuple[tuple[str, str], ...]:
+        """The names this model keeps over ``period``: plainly (for the period plain names
+        stand for), and as ``<name>@<period>``."""
+        out = []
+        for name in names:
+            quantity = self.quantities.get(name)
+            if plain and quantity is not None and not quantity.is_input:
+                out.append((name, name))
+            key = period_name(name, period.key)
+            if key in self.quantities:
+                out.append((name, key))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    moments: tuple[float, ...]
+    flows: tuple[tuple[Period, tuple[tuple[str, str], ...]], ...]
+    stocks: tuple[tuple[Period, tuple[tuple[str, str], ...]], ...]

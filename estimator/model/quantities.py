@@ -1,39 +1,61 @@
-"""Named quantities: the inputs a lab states (slots), the results the equations give, the
-structure they are named after (accelerator types, training runs, the accounting window),
-and the quantity a report leads with.
+"""Named quantities: the inputs a lab states (slots) and the results the equations give,
+each with its unit, what kind of quantity it is and whose costs it counts.
 
-Every input and every result is a *named quantity* with a canonical unit; claims,
-questions and reports refer to quantities by these names.
+Every input and every result is a *named quantity*; claims, questions and reports refer
+to quantities by these names. A result over a period other than the window is named
+``<quantity>@<period>`` (``spend.total@2024``).
+
+Kinds: a *flow* adds up over a period (spend, purchases, depreciation, operating costs);
+a *stock* is a state at a period's end (accelerators bought, their cost, the value still
+on the books); an *average* is a level averaged over a period (headcount); a *rate* is a
+flow per year; a *run* belongs to a training run, not to a period.
+
+Scopes: ``lab`` counts the lab's attributable share of what it shares (hardware, energy,
+maintenance, data centres and facilities; never its own staff), ``fleet`` the whole fleet
+the lab uses; a quantity of either reads ``any``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from typing import Literal
 
 from estimator.errors import did_you_mean, listing
 
 Domain = Literal["positive", "share"]
-#: Names of accelerator types, groups, runs and scenarios (they name quantities, report
-#: folders and files, so they are kept short).
+Kind = Literal["input", "flow", "stock", "average", "rate", "run"]
+Scope = Literal["lab", "fleet", "any"]
+SCOPES: tuple[str, ...] = ("lab", "fleet")
+#: Names of accelerator types, groups, tranches, runs and scenarios (they name
+#: quantities, report folders and files, so they are kept short).
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-HOURS_PER_YEAR = 8766.0  # 365.25 days
 RESERVED_FLEET_NAMES = frozenset({"all"})
 #: The quantity a report leads with.
 HEADLINE = "spend.total"
+#: Joins a quantity's name and a period's key.
+PERIOD_MARK = "@"
 
 
 @dataclass(frozen=True)
 class Slot:
-    """An input of the model: what a prior must be given for."""
+    """An input of the model: what a prior must be given for.
+
+    ``path`` is where its belief sits in the lab's files (TOML keys), when that differs
+    from its name split at the dots.
+    """
 
     name: str
     unit: str
     domain: Domain
     description: str
     default: float | None = None
+    path: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The TOML keys of its belief table."""
+        return self.path or tuple(self.name.split("."))
 
 
 @dataclass(frozen=True)
@@ -45,9 +67,22 @@ class Quantity:
     description: str
     is_input: bool
     domain: Domain = "positive"
+    kind: Kind = "input"
+    scope: Scope = "any"
 
 
-#: Inputs every lab states, keyed by name.
+def period_name(name: str, key: str) -> str:
+    """The name of ``name`` over the period with ``key``: ``spend.total@2024``."""
+    return f"{name}{PERIOD_MARK}{key}"
+
+
+def split_period(name: str) -> tuple[str, str | None]:
+    """``spend.total@2024`` -> (``spend.total``, ``2024``); a plain name has no period."""
+    base, mark, key = name.partition(PERIOD_MARK)
+    return (base, key) if mark else (base, None)
+
+
+#: Inputs every lab states.
 GLOBAL_SLOTS: tuple[Slot, ...] = (
     Slot(
         "share.attributable",
@@ -75,48 +110,91 @@ GLOBAL_SLOTS: tuple[Slot, ...] = (
         "Power usage effectiveness of the data centre (total / IT power)",
     ),
     Slot("energy.price", "USD/kWh", "positive", "Electricity price"),
-    Slot("staff.headcount", "person", "positive", "Average headcount over the window"),
-    Slot("staff.pay", "USD/person/year", "positive", "Pay per person-year"),
+    Slot("staff.pay", "USD/person/year", "positive", "Cash pay per person-year"),
+    Slot(
+        "staff.equity",
+        "USD/person/year",
+        "positive",
+        "Equity granted per person-year, valued at grant",
+        default=0.0,
+    ),
     Slot(
         "staff.overhead",
         "ratio",
         "positive",
-        "Loaded cost of an employee divided by pay (benefits, payroll tax, offices)",
+        "Loaded cost of an employee divided by cash pay (benefits, payroll tax, offices)",
     ),
     Slot(
         "maintenance.rate",
         "1/year",
         "positive",
-        "Hardware maintenance per year, as a share of hardware capex",
+        "Hardware maintenance per year, as a share of the cost of the hardware in service",
     ),
     Slot(
         "facilities.cost",
         "USD/year",
         "positive",
-        "Data-centre space and facilities not in the energy bill, per year",
+        "Facilities beyond the data centres and the energy bill, per year",
     ),
     Slot("other.cost", "USD/year", "positive", "Data, licences, services and other costs per year"),
     Slot(
         "hardware.useful_life",
         "year",
         "positive",
-        "Useful life over which hardware capex is amortized",
+        "Useful life of hardware: its time in service and the span it is written off over",
     ),
 )
 
-#: Inputs stated for each accelerator type ``fleet.<type>.<slot>``.
-TYPE_SLOTS: tuple[Slot, ...] = (
-    Slot("count", "GPU", "positive", "Accelerators of this type in the fleet"),
-    Slot("unit_price", "USD/GPU", "positive", "Purchase price per accelerator (the chip or card)"),
-    Slot("power", "kW/GPU", "positive", "Rated server power per accelerator, before PUE"),
-    Slot(
-        "in_service",
+#: The average headcount over the window, when no dated headcounts are given.
+HEADCOUNT_SLOT = Slot("staff.headcount", "person", "positive", "Average headcount over the window")
+
+#: Inputs of the data centres, by how they are had.
+DATACENTRE_SLOTS: dict[str, Slot] = {
+    "capex": Slot(
+        "datacentre.capex",
+        "USD/MW",
+        "positive",
+        "Cost of building data-centre capacity per MW of IT power",
+    ),
+    "life": Slot("datacentre.life", "year", "positive", "Useful life of a data centre"),
+    "lease_price": Slot(
+        "datacentre.lease_price",
+        "USD/kW/month",
+        "positive",
+        "Lease of data-centre capacity per kW of IT power a month (colocation)",
+    ),
+    "owned_share": Slot(
+        "datacentre.owned_share",
         "fraction",
         "share",
-        "Share of the accounting window this type was in service",
-        default=1.0,
+        "Share of the fleet's IT power housed in data centres the lab owns",
     ),
+}
+DATACENTRE_INPUTS = {
+    "owned": ("capex", "life"),
+    "leased": ("lease_price",),
+    "mixed": ("capex", "life", "lease_price", "owned_share"),
+}
+
+#: Inputs stated for each accelerator type ``fleet.<type>.<slot>``.
+TYPE_SLOTS: tuple[Slot, ...] = (
+    Slot("power", "kW/GPU", "positive", "Rated server power per accelerator, before PUE"),
 )
+#: Inputs stated for each tranche (``fleet.<type>.<slot>`` for a type's only tranche).
+TRANCHE_SLOTS: tuple[Slot, ...] = (
+    Slot("count", "GPU", "positive", "Accelerators bought"),
+    Slot("unit_price", "USD/GPU", "positive", "Purchase price per accelerator (the chip or card)"),
+)
+#: An undated type's share of the window in service.
+IN_SERVICE_SLOT = Slot(
+    "in_service",
+    "fraction",
+    "share",
+    "Share of the window this type was in service (undated types)",
+    default=1.0,
+)
+#: A tranche's own useful life.
+LIFE_SLOT = Slot("life", "year", "positive", "Useful life of this tranche")
 
 #: Inputs stated for each named training run ``runs.<run>.<slot>``.
 RUN_SLOTS: tuple[Slot, ...] = (
@@ -124,39 +202,65 @@ RUN_SLOTS: tuple[Slot, ...] = (
     Slot("rental_price", "USD/(GPU*hour)", "positive", "Rental price per accelerator-hour"),
 )
 
+#: Costs over a period that exist in both scopes: name, description.
+SHARED_FLOWS: tuple[tuple[str, str], ...] = (
+    ("purchases.chips", "Accelerators bought in the period: count x unit price"),
+    ("purchases.hardware", "Servers and networking bought in the period (cash view of hardware)"),
+    ("purchases.datacentre", "Data-centre capacity built in the period (owned data centres)"),
+    ("depreciation.hardware", "Hardware written off in the period (economic view)"),
+    ("depreciation.datacentre", "Owned data centres written off in the period"),
+    ("opex.energy", "Electricity in the period"),
+    ("opex.maintenance", "Hardware maintenance in the period, while in service"),
+    ("opex.facilities", "Data-centre leases and other facilities in the period"),
+    ("opex.other", "Maintenance, facilities and services in the period"),
+    ("opex.total", "All operating costs in the period"),
+    (
+        "spend.total",
+        "Cash view: hardware and data centres bought in the period plus operating costs",
+    ),
+    (
+        "cost.amortized",
+        "Economic view: hardware and data centres written off in the period plus operating costs",
+    ),
+)
+#: The lab's own costs over a period (no share applies).
+OWN_FLOWS: tuple[tuple[str, str], ...] = (
+    ("opex.staff", "Staff in the period: person-years x (cash pay x overhead + equity)"),
+    ("opex.staff.cash", "Staff cash pay and overhead in the period"),
+    ("opex.staff.equity", "Staff equity in the period"),
+    ("opex.services", "Data, licences, services and other costs in the period"),
+)
+#: Flows reported for each calendar year of the window, in both scopes where they have
+#: two (the per-year table and figure).
+PERIOD_TABLE: tuple[str, ...] = (
+    "spend.total",
+    "cost.amortized",
+    "purchases.hardware",
+    "purchases.datacentre",
+    "depreciation.hardware",
+    "depreciation.datacentre",
+    "opex.total",
+    "opex.energy",
+    "opex.staff",
+    "opex.maintenance",
+    "opex.facilities",
+    "opex.services",
+)
+#: The parts of the cash view, which add up to ``spend.total`` (the per-year figure).
+CASH_PARTS: tuple[str, ...] = (
+    "purchases.hardware",
+    "purchases.datacentre",
+    "opex.energy",
+    "opex.staff",
+    "opex.maintenance",
+    "opex.facilities",
+    "opex.services",
+)
 
-@dataclass(frozen=True)
-class AcceleratorType:
-    """One kind of accelerator in the fleet, with optional group tags (e.g. ``hopper``)."""
 
-    name: str
-    label: str = ""
-    groups: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TrainingRun:
-    """A named training run costed at rental-equivalent prices."""
-
-    name: str
-    label: str = ""
-    accelerator: str | None = None
-
-
-@dataclass(frozen=True)
-class Window:
-    """The accounting window, both ends included."""
-
-    start: date
-    end: date
-
-    @property
-    def years(self) -> float:
-        return ((self.end - self.start).days + 1) / 365.25
-
-    @property
-    def hours(self) -> float:
-        return self.years * HOURS_PER_YEAR
+def fleet_name(name: str) -> str:
+    """The whole-fleet twin of a lab-scope flow: ``opex.energy`` -> ``opex.energy.fleet``."""
+    return f"{name}.fleet"
 
 
 class UnknownQuantityError(KeyError):

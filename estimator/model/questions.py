@@ -12,10 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from estimator.model.periods import Period
+
 
 @dataclass(frozen=True)
 class Question:
-    """An event on a quantity (``quantity / per`` when ``per`` is set), canonical units."""
+    """An event on a quantity (``quantity / per`` when ``per`` is set), canonical units.
+
+    ``subject`` and ``per_subject`` are the quantities as the question names them, and
+    ``during`` the period it asks about (``None``: the lab's window); ``quantity`` and
+    ``per`` are the names the model computes them under.
+    """
 
     id: str
     text: str
@@ -25,6 +32,9 @@ class Question:
     below: float | None
     unit: str
     note: str | None = None
+    subject: str = ""
+    per_subject: str | None = None
+    during: Period | None = None
 
     def event(self, values: np.ndarray) -> np.ndarray:
         """Whether the event holds at each draw of :meth:`operand`."""
@@ -37,7 +47,11 @@ class Question:
 
     def describe(self) -> str:
         """The event in symbols, e.g. ``spend.total > 1e+09``."""
-        subject = self.quantity + (f" / {self.per}" if self.per else "")
+        subject = (self.subject or self.quantity) + (
+            f" / {self.per_subject or self.per}" if self.per else ""
+        )
+        if self.during is not None:
+            subject += f" during {self.during.key}"
         parts = []
         if self.above is not None:
             parts.append(f"> {self.above:.4g}")

@@ -12,9 +12,10 @@ from typing import Any
 from estimator.atomic import atomic_write_bytes, atomic_write_text
 from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import HEADLINE
+from estimator.model.quantities import CASH_PARTS, HEADLINE
 from estimator.report.display import interval, quantity, unit_label
 from estimator.report.figures import Rendered, render_all
+from estimator.report.years import years
 from estimator.review.answers import Answer
 from estimator.review.assessment import Assessment
 from estimator.review.verdicts import CONSISTENT, CONTRADICTED, Verdict
@@ -100,7 +101,7 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
                 "source": c.source.text,
                 "url": c.source.url or "",
                 "date": c.source.date or c.date.isoformat(),
-                "quantity": c.quantity,
+                "quantity": c.about,
                 "stated": c.stated,
                 "use": use,
                 "credibility": c.credibility.replace("_", " "),
@@ -138,8 +139,8 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
             "title": spec.title,
             "description": spec.description,
             "question": spec.question,
-            "window": f"{model.window.start} to {model.window.end}",
-            "years": f"{model.window.years:.2f}",
+            "window": f"{model.reporting.start} to {model.reporting.end}",
+            "years": f"{model.reporting.years:.2f}",
             "currency": spec.converter.basis,
         },
         "headline": {
@@ -156,7 +157,9 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
         "quantities": [
             _row(n, model.quantity(n).description, result.prior[n], result.posterior[n])
             for n in model.quantities
+            if "@" not in n
         ],
+        "years": _years(result),
         "verdicts": verdict_rows,
         "thresholds": {
             "consistent": _percent(CONSISTENT, 0),
@@ -194,6 +197,25 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
     }
 
 
+def _years(result: Estimate) -> dict[str, Any] | None:
+    """The per-year table: each year's cash and economic views with their parts."""
+    rows = years(result)
+    if len(rows) < 2:
+        return None
+    names = [n for n in ("spend.total", "cost.amortized", *CASH_PARTS) if n in rows[0].flows]
+    model = result.spec.model
+    table = []
+    for name in names:
+        cells = []
+        for year in rows:
+            s = year.flows[name]
+            cells.append({"median": quantity(s.median, s.unit), "ci": interval(*s.ci90, s.unit)})
+        table.append(
+            {"name": name, "description": model.quantity(name).description, "cells": cells}
+        )
+    return {"labels": [y.label for y in rows], "rows": table}
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -204,7 +226,7 @@ def _findings(
     result: Estimate, verdicts: tuple[Verdict, ...], answers: tuple[Answer, ...]
 ) -> list[str]:
     spec = result.spec
-    window = spec.model.window
+    window = spec.model.reporting
     head = result.posterior[HEADLINE]
     out = []
     if result.diagnostics.passed:
@@ -240,7 +262,7 @@ def _findings(
     for v in verdicts:
         if v.verdict != "consistent":
             out.append(
-                f"Claim '{v.claim.id}' ({v.claim.stated} on {v.claim.quantity}) is "
+                f"Claim '{v.claim.id}' ({v.claim.stated} on {v.claim.about}) is "
                 f"{v.verdict} with the rest of the evidence: its tail probability is "
                 f"{_percent(v.tail_probability)}."
             )
@@ -314,7 +336,7 @@ def _update(assessment: Assessment) -> dict[str, Any] | None:
                 if claim_id in comparison.new_claims
                 else "changed: " + ", ".join(comparison.changed_claims[claim_id]),
                 "stated": v.claim.stated,
-                "quantity": v.claim.quantity,
+                "quantity": v.claim.about,
                 "verdict": v.verdict,
                 "tail": _percent(v.tail_probability),
                 "influence_median": _signed(influence.median_change) if influence else "",

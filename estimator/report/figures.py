@@ -16,9 +16,10 @@ import numpy as np
 from estimator.drivers.scenarios import ScenarioOutcome
 from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import HEADLINE
+from estimator.model.quantities import CASH_PARTS, HEADLINE
 from estimator.report.display import number, unit_label
 from estimator.report.driver_figures import sobol_figure, tornado_figure
+from estimator.report.years import cash_parts, years
 from estimator.review.assessment import Assessment
 from estimator.review.replay import HistoryPoint
 from estimator.review.verdicts import Verdict
@@ -26,6 +27,7 @@ from estimator.review.verdicts import Verdict
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+PART_COLOURS = ("#2166ac", "#67a9cf", "#1b7837", "#e08214", "#b2182b", "#762a83", "#9e9e9e")
 VERDICT_COLOURS = {"consistent": "#1b7837", "in tension": "#e08214", "contradicted": "#b2182b"}
 PRIOR_COLOUR, POSTERIOR_COLOUR = "#9e9e9e", "#2166ac"
 KDE_POINTS = 20_000
@@ -48,6 +50,11 @@ def render_all(assessment: Assessment) -> list[Rendered]:
         ("total_spend", "Total spend: prior and posterior", total_spend(result)),
         ("components", "Components: medians, 50% and 90% intervals", components(result)),
         ("claims", "Claims against the posterior", claims_figure(assessment.verdicts)),
+        *(
+            [("years", "Spend year by year: the parts of the cash view", years_figure(result))]
+            if len(years(result)) > 1
+            else []
+        ),
         ("learning", "What the evidence taught: inputs, prior vs posterior", learning(result)),
     ]
     found = assessment.drivers
@@ -202,6 +209,8 @@ def components(result: Estimate) -> Figure:
     """Interval bars (median, 50%, 90%) of every result, one panel per unit."""
     groups: dict[str, list[tuple[str, Summary]]] = {}
     for name in result.spec.model.derived_names:
+        if "@" in name:
+            continue
         s = result.posterior[name]
         if s.quantiles[0.95] > 0:
             groups.setdefault(s.unit, []).append((name, s))
@@ -336,6 +345,51 @@ def history_figure(points: tuple[HistoryPoint, ...], name: str = HEADLINE) -> Fi
     axis.set_ylabel(f"{name} (log scale)")
     axis.set_xlabel("numbers: rows of the history table", fontsize=8)
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
+    axis.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def years_figure(result: Estimate) -> Figure:
+    """Each year's cash view, stacked by its parts (posterior means, which add up), with
+    the median and 90% interval of the total."""
+    rows = years(result)
+    figure, (axis,) = _new(height=4.0)
+    labels = [y.label for y in rows]
+    x = np.arange(len(rows))
+    bottom = np.zeros(len(rows))
+    for index, name in enumerate(CASH_PARTS):
+        heights = np.array([cash_parts(y).get(name, 0.0) for y in rows])
+        if not np.any(heights > 0):
+            continue
+        axis.bar(
+            x,
+            heights,
+            0.6,
+            bottom=bottom,
+            label=name,
+            color=PART_COLOURS[index % len(PART_COLOURS)],
+        )
+        bottom += heights
+    totals = [y.flows["spend.total"] for y in rows]
+    medians = np.array([s.median for s in totals])
+    low = medians - np.array([s.ci90[0] for s in totals])
+    high = np.array([s.ci90[1] for s in totals]) - medians
+    axis.errorbar(
+        x,
+        medians,
+        yerr=[low, high],
+        fmt="o",
+        color="black",
+        capsize=4,
+        label="spend.total: median, 90%",
+    )
+    unit = totals[0].unit
+    from matplotlib.ticker import FuncFormatter
+
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, unit, 2)))
+    axis.set_xticks(x, labels)
+    axis.set_ylabel(f"spend ({unit_label(unit)})")
+    axis.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axis.spines[["top", "right"]].set_visible(False)
     return figure
 

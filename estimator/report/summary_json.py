@@ -14,6 +14,7 @@ from typing import Any
 
 from estimator.atomic import atomic_write_text
 from estimator.model.quantities import HEADLINE
+from estimator.report.years import periods_document
 from estimator.review.assessment import Assessment
 
 
@@ -22,7 +23,7 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
     result = assessment.estimate
     spec = result.spec
     judged = {v.claim.id: v for v in assessment.verdicts}
-    window = spec.model.window
+    window, lab_window = spec.model.reporting, spec.model.window
     headline = result.headline
     return {
         "lab": spec.name,
@@ -32,6 +33,12 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
             "end": window.end.isoformat(),
             "years": window.years,
         },
+        "lab_window": {
+            "start": lab_window.start.isoformat(),
+            "end": lab_window.end.isoformat(),
+            "years": lab_window.years,
+        },
+        "periods": periods_document(result),
         "currency": spec.converter.basis,
         "headline": None
         if headline is None

@@ -12,6 +12,7 @@ from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary
 from estimator.model.quantities import HEADLINE
 from estimator.report.display import bare, interval, number, quantity, unit_label
+from estimator.report.years import years
 from estimator.review.assessment import Assessment
 from estimator.review.verdicts import Verdict
 
@@ -36,6 +37,7 @@ def print_assessment(
     console = console or Console()
     if quantities:
         print_quantities(assessment.estimate, console)
+        print_years(assessment.estimate, console)
     if assessment.verdicts:
         print_verdicts(assessment, console)
     if assessment.answers:
@@ -46,32 +48,59 @@ def print_assessment(
 def print_quantities(result: Estimate, console: Console) -> None:
     """Every named quantity: prior and posterior median with the 90% interval."""
     spec = result.spec
-    window = spec.model.window
+    window = spec.model.reporting
     table = _table(
         f"{spec.title}\n{window.start} to {window.end} ({window.years:.2f} years); "
         f"median and 90% interval; method {result.diagnostics.method}, seed {result.seed}"
     )
-    table.add_column("quantity", style="bold", min_width=22, no_wrap=True, overflow="ellipsis")
-    table.add_column("prior", justify="right", no_wrap=True)
-    table.add_column("90%", style="dim", no_wrap=True)
-    table.add_column("posterior", justify="right", no_wrap=True, min_width=9)
-    table.add_column("90%", no_wrap=True)
-    table.add_column("unit", max_width=9, overflow="ellipsis", no_wrap=True)
+    table.add_column("quantity", style="bold", no_wrap=True, overflow="fold")
+    table.add_column("prior", style="dim", justify="right", overflow="fold")
+    table.add_column("posterior", justify="right", overflow="fold")
+    table.add_column("unit", overflow="fold")
     sections = (("results", spec.model.derived_names), ("inputs", spec.model.input_names))
     for section, names in sections:
         table.add_section()
-        table.add_row(f"[italic]{section}[/italic]", "", "", "", "", "")
+        table.add_row(f"[italic]{section}[/italic]", "", "", "")
         for name in names:
+            if "@" in name:  # other periods: the per-year table shows them
+                continue
             prior, posterior = result.prior[name], result.posterior[name]
             if section == "inputs" and prior.sd == 0:
                 continue
             table.add_row(
                 name,
-                *_cells(prior),
-                *_cells(posterior),
+                " ".join(_cells(prior)),
+                " ".join(_cells(posterior)),
                 unit_label(prior.unit),
                 style="reverse" if name == HEADLINE else None,
             )
+    console.print(table)
+
+
+def print_years(result: Estimate, console: Console) -> None:
+    """The window year by year: posterior medians of the cash and economic views and
+    their parts, with the cash view's 90% interval."""
+    rows = years(result)
+    if len(rows) < 2:
+        return
+    table = _table("year by year (posterior median; 90% interval of the cash view)")
+    table.add_column("year", style="bold", no_wrap=True)
+    table.add_column("spend", justify="right", no_wrap=True)
+    table.add_column("90%", no_wrap=True)
+    table.add_column("amortized", justify="right", no_wrap=True)
+    table.add_column("bought", justify="right", no_wrap=True)
+    table.add_column("opex", justify="right", no_wrap=True)
+    for year in rows:
+        f = year.flows
+        spend = f["spend.total"]
+        table.add_row(
+            year.label,
+            number(spend.median, spend.unit),
+            f"{bare(spend.ci90[0], spend.unit)}–{bare(spend.ci90[1], spend.unit)}",
+            number(f["cost.amortized"].median, spend.unit),
+            number(f["purchases.hardware"].median + f["purchases.datacentre"].median, spend.unit),
+            number(f["opex.total"].median, spend.unit),
+        )
     console.print(table)
 
 
@@ -88,7 +117,7 @@ def print_verdicts(assessment: Assessment, console: Console) -> None:
         use = "relay" if claim.repeats else claim.use
         colour = VERDICT_STYLES[v.verdict]
         table.add_row(
-            f"{claim.id}\n[dim]{claim.quantity} · {use}[/dim]",
+            f"{claim.id}\n[dim]{claim.about} · {use}[/dim]",
             claim.stated,
             f"[{colour}]{v.verdict}[/{colour}]",
             f"{v.tail_probability:.0%}" if v.tail_probability >= 0.01 else "<1%",
@@ -219,7 +248,7 @@ def print_new_claims(judged: tuple[Verdict, ...], current: Estimate, console: Co
         unit = current.posterior[v.claim.quantity].unit
         colour = VERDICT_STYLES[v.verdict]
         console.print(
-            f"[bold]{v.claim.id}[/bold] ({v.claim.stated} on {v.claim.quantity}): "
+            f"[bold]{v.claim.id}[/bold] ({v.claim.stated} on {v.claim.subject}): "
             f"[{colour}]{v.verdict}[/{colour}] with the current posterior "
             f"(median {number(q[0.5], unit)}, 90% {bare(q[0.05], unit)}–{bare(q[0.95], unit)}); "
             f"percentile {v.percentile:.0%}, tail probability {v.tail_probability:.1%}, "

@@ -9,8 +9,12 @@ from typing import Any
 
 from estimator.errors import did_you_mean, listing
 from estimator.model.beliefs import Source
+from estimator.model.catalogue import periodic
 from estimator.model.claims import CREDIBILITY, KINDS, MAX_NOISE, USES, Claim
 from estimator.model.equations import LabModel
+from estimator.model.periods import Period
+from estimator.model.quantities import SCOPES, fleet_name
+from estimator.spec.periods import PERIOD_FORMS, describe, parse_period
 from estimator.spec.priors import read_source
 from estimator.spec.tomlread import Reader, date_text
 from estimator.spec.units import MAX_MAGNITUDE, Converter, UnitError
@@ -30,6 +34,8 @@ CLAIM_KEYS = (
     "high",
     "unit",
     "period",
+    "during",
+    "scope",
     "credibility",
     "noise",
     "reliability",
@@ -103,8 +109,10 @@ def _read_claim(
     if source is not None:
         source = Source(source.text, source.url, date_text(entry.get("date")), source.note)
     quantity = _read_choice(
-        reader, entry, "quantity", key, list(model.quantities), "quantity", reference=True
+        reader, entry, "quantity", key, list(model.plain), "quantity", reference=True
     )
+    during = read_during(reader, entry, key, model, quantity)
+    scope = _read_scope(reader, entry, key, model, quantity)
     kind = _read_choice(reader, entry, "kind", key, KINDS, "kind")
     use = _read_choice(reader, entry, "use", key, USES, "use")
     credibility = _read_choice(reader, entry, "credibility", key, list(CREDIBILITY), "class")
@@ -145,7 +153,7 @@ def _read_claim(
         low=low,
         high=high,
         unit=unit,
-        stated=_stated(entry, unit, period),
+        stated=_stated(entry, unit, period, during),
         credibility=credibility,
         noise=noise,
         reliability=reliability,
@@ -154,7 +162,70 @@ def _read_claim(
         date=date,
         repeats=repeats,
         period=period,
+        subject=quantity,
+        during=during,
+        scope=scope,
     )
+
+
+def read_during(
+    reader: Reader, entry: dict[str, Any], key: str, model: LabModel, quantity: str | None
+) -> Period | None:
+    """The period a claim or question speaks about (``during``), which must lie in the lab's
+    window and belong to a quantity that has periods."""
+    if "during" not in entry:
+        return None
+    try:
+        during = parse_period(entry["during"])
+    except ValueError as exc:
+        reader.add(f"{key}.during", str(exc), entry["during"], allowed=PERIOD_FORMS)
+        return None
+    window = model.window
+    if not window.contains(during):
+        reader.add_reference(
+            f"{key}.during",
+            "the period lies outside the lab's window",
+            entry["during"],
+            allowed=f"a period within {window.start.isoformat()}..{window.end.isoformat()} "
+            "(lab.toml's window)",
+        )
+        return None
+    if quantity is not None and not periodic(model.plain[quantity]):
+        reader.add(
+            f"{key}.during",
+            f"{quantity} has no period (it is an input or belongs to a run)",
+            entry["during"],
+            allowed="a period only for flows, stocks and averages, e.g. spend.total",
+        )
+        return None
+    return during
+
+
+def _read_scope(
+    reader: Reader, entry: dict[str, Any], key: str, model: LabModel, quantity: str | None
+) -> str | None:
+    """The scope a claim says it counts, which must be its quantity's."""
+    if "scope" not in entry:
+        return None
+    scope = entry["scope"]
+    if scope not in SCOPES:
+        reader.add(f"{key}.scope", "unknown scope", scope, allowed=listing(SCOPES))
+        return None
+    if quantity is None:
+        return str(scope)
+    own = model.plain[quantity].scope
+    if own not in ("any", scope):
+        twin = fleet_name(quantity) if scope == "fleet" else quantity.removesuffix(".fleet")
+        whose = "the whole fleet" if own == "fleet" else "the lab's share"
+        reader.add(
+            f"{key}.scope",
+            f"{quantity} counts {whose}",
+            scope,
+            allowed=f"scope = {own!r}, or a quantity of scope {scope!r}",
+            hint=repr(twin) if twin in model.plain and twin != quantity else None,
+        )
+        return None
+    return str(scope)
 
 
 def _read_choice(
@@ -376,11 +447,15 @@ def _claim_key(index: int, entry: dict[str, Any]) -> str:
     return f"claims[{index}]"
 
 
-def _stated(entry: dict[str, Any], unit: str, period: str | None) -> str:
+def _stated(
+    entry: dict[str, Any], unit: str, period: str | None, during: Period | None = None
+) -> str:
     def show(x: Any) -> str:
         return x if isinstance(x, str) else f"{x:,.6g}"
 
     suffix = f" {unit}" + (f" over {period}" if period else "")
+    if during is not None:
+        suffix += f" during {describe(during)}"
     kind = entry.get("kind")
     if kind == "range":
         return f"between {show(entry.get('low'))} and {show(entry.get('high'))}{suffix}"

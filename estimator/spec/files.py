@@ -28,6 +28,7 @@ PRIORS_FILES: dict[str, tuple[str, ...]] = {
         "facilities",
         "other",
         "hardware",
+        "datacentre",
     ),
     "runs.toml": ("runs",),
     "correlations.toml": ("correlations",),

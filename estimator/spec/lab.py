@@ -13,7 +13,8 @@ from estimator.model.beliefs import Prior, Source
 from estimator.model.claims import Claim, counted_evidence
 from estimator.model.copula import Correlation
 from estimator.model.distributions import Fixed
-from estimator.model.equations import LabModel
+from estimator.model.equations import LabModel, Request
+from estimator.model.periods import Period
 from estimator.model.questions import Question
 from estimator.spec.scenarios import Scenario
 from estimator.spec.structure import Rate
@@ -105,6 +106,74 @@ class LabSpec:
     def stochastic_inputs(self) -> list[str]:
         """Inputs whose belief is not a fixed value."""
         return [n for n, p in self.priors.items() if not isinstance(p.belief, Fixed)]
+
+
+def resolve(
+    model: LabModel,
+    claims: tuple[Claim, ...],
+    questions: tuple[Question, ...],
+    scenarios: dict[str, Scenario],
+    reporting: Period | None = None,
+) -> tuple[LabModel, tuple[Claim, ...], tuple[Question, ...], dict[str, Scenario]]:
+    """Point every claim and question at the quantity the model computes for it, shown
+    over ``reporting`` (default: as the model is): plain names for what the window
+    shows, ``<quantity>@<period>`` for other periods, which the model is then asked for."""
+    base = model.with_window(reporting or model.reporting, requested=())
+    requests: list[Request] = []
+
+    def target(name: str, period: Period | None) -> str:
+        found, request = base.target(name, period)
+        if request is not None:
+            requests.append(request)
+        return found
+
+    def point(claim: Claim) -> Claim:
+        return dataclasses.replace(claim, quantity=target(claim.subject, claim.during))
+
+    claims = tuple(point(c) for c in claims)
+    questions = tuple(
+        dataclasses.replace(
+            q,
+            quantity=target(q.subject, q.during),
+            per=None if q.per_subject is None else target(q.per_subject, q.during),
+        )
+        for q in questions
+    )
+    scenarios = {
+        name: dataclasses.replace(s, add=tuple(point(c) for c in s.add))
+        for name, s in scenarios.items()
+    }
+    return base.with_window(requested=tuple(requests)), claims, questions, scenarios
+
+
+def with_window(spec: LabSpec, window: Period) -> LabSpec:
+    """The lab shown over another window, which must lie in its own.
+
+    Raises
+    ------
+    SpecError
+        When the window reaches outside the lab's (reported against the key ``window``).
+    """
+    own = spec.model.window
+    if not own.contains(window):
+        raise SpecError(
+            [
+                Problem(
+                    "window",
+                    "",
+                    "the window reaches outside the lab's window",
+                    window.key,
+                    f"a window within {own.start.isoformat()}..{own.end.isoformat()} "
+                    "(lab.toml's window)",
+                )
+            ]
+        )
+    model, claims, questions, scenarios = resolve(
+        spec.model, spec.claims, spec.questions, spec.scenarios, window
+    )
+    return dataclasses.replace(
+        spec, model=model, claims=claims, questions=questions, scenarios=scenarios
+    )
 
 
 def apply(spec: LabSpec, scenario: Scenario) -> LabSpec:

@@ -28,11 +28,13 @@ from estimator.model.beliefs import Prior, Source
 from estimator.model.claims import Claim
 from estimator.model.distributions import Fixed
 from estimator.model.equations import LabModel
-from estimator.model.quantities import GLOBAL_SLOTS, Window
+from estimator.model.periods import Period
+from estimator.model.quantities import GLOBAL_SLOTS
 from estimator.model.questions import Question
 from estimator.spec import structure
 from estimator.spec.claims import read_claims
 from estimator.spec.correlations import read_correlations
+from estimator.spec.costs import read_accounting, read_datacentre, read_staff, settings_of
 from estimator.spec.files import (
     CLAIMS_FILE,
     PRIORS_FILES,
@@ -41,7 +43,8 @@ from estimator.spec.files import (
     LabFiles,
     read_lab_files,
 )
-from estimator.spec.lab import LabSpec
+from estimator.spec.fleet import read_runs, read_types
+from estimator.spec.lab import LabSpec, resolve
 from estimator.spec.priors import read_prior
 from estimator.spec.questions import read_questions
 from estimator.spec.scenarios import Scenario, read_scenarios
@@ -50,11 +53,11 @@ from estimator.spec.units import Converter
 
 #: Stands in for a window that could not be read, so that the beliefs are still read and
 #: every problem in every file is reported at once.
-PLACEHOLDER_WINDOW = Window(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
+PLACEHOLDER_WINDOW = Period(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
 #: Files whose tables hold inputs of the model.
 INPUT_TABLE_FILES = ("lab.toml", "fleet.toml", "runs.toml", "costs.toml")
 #: Files whose structure names the model's quantities and currencies.
-STRUCTURE_FILES = ("lab.toml", "fleet.toml", "runs.toml")
+STRUCTURE_FILES = ("lab.toml", "fleet.toml", "runs.toml", "costs.toml")
 
 
 def load_lab(folder: str | Path, *, today: dt.date | None = None) -> LabSpec:
@@ -102,7 +105,7 @@ class _Parsing:
 @dataclass(frozen=True)
 class _Structure:
     meta: structure.LabMeta
-    window: Window | None
+    window: Period | None
     window_source: Source | None
     converter: Converter
     rates: tuple[structure.Rate, ...]
@@ -135,13 +138,14 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
     if lab.window is None or not lab.model.types:
         raise SpecError([Problem(files.label, "", "the lab's window or fleet could not be read")])
     _unused_rates(state, lab, priors, claims, questions)
+    model, claims, questions, scenarios = resolve(lab.model, claims, questions, scenarios)
     return LabSpec(
         name=lab.meta.name,
         title=lab.meta.title,
         description=lab.meta.description,
         question=lab.meta.question,
         folder=files.folder,
-        model=lab.model,
+        model=model,
         priors=priors,
         converter=lab.converter,
         rates=lab.rates,
@@ -173,13 +177,23 @@ def _structure(state: _Parsing) -> _Structure:
     meta = structure.read_lab_meta(lab_reader, docs.get("lab.toml", {}))
     window, window_source = structure.read_window(lab_reader, docs.get("lab.toml", {}))
     converter, rates = structure.read_currency(lab_reader, docs.get("lab.toml", {}))
-    fleet_reader = state.reader("fleet.toml")
-    types = structure.read_types(fleet_reader, docs.get("fleet.toml", {}), "fleet.toml" in docs)
+    fleet_reader = state.reader("fleet.toml", after=("lab.toml",))
+    fleet_doc = docs.get("fleet.toml", {})
+    types = read_types(fleet_reader, fleet_doc, "fleet.toml" in docs, window)
     runs_reader = state.reader("runs.toml", after=("fleet.toml",))
-    runs = structure.read_runs(runs_reader, docs.get("runs.toml", {}), types)
+    runs = read_runs(runs_reader, docs.get("runs.toml", {}), types)
+    costs_reader = state.reader("costs.toml")
+    costs = docs.get("costs.toml", {})
     # Beliefs are read even when the structure has problems, so that every problem in
     # every file is reported at once; a placeholder window stands in for a broken one.
-    model = LabModel(tuple(types), tuple(runs), window or PLACEHOLDER_WINDOW)
+    model = LabModel(
+        tuple(types),
+        tuple(runs),
+        window or PLACEHOLDER_WINDOW,
+        staff=read_staff(costs_reader, costs),
+        datacentre=read_datacentre(costs_reader, costs),
+        accounting=read_accounting(costs_reader, costs),
+    )
     return _Structure(meta, window, window_source, converter, tuple(rates), model)
 
 
@@ -188,8 +202,10 @@ def _priors(state: _Parsing, model: LabModel, converter: Converter) -> dict[str,
     readers = {name: state.reader(name) for name in INPUT_TABLE_FILES}
     priors: dict[str, Prior] = {}
     for name, slot in model.slots.items():
-        file = _file_for(name)
-        table = _lookup(state.docs.get(file, {}), name)
+        file = _file_for(slot.keys[0])
+        table = _lookup(state.docs.get(file, {}), slot.keys)
+        if isinstance(table, list) and name == "staff.headcount":
+            continue  # dated headcounts whose dates could not be read (reported)
         if table is None:
             if slot.default is not None:
                 priors[name] = Prior(
@@ -211,7 +227,11 @@ def _priors(state: _Parsing, model: LabModel, converter: Converter) -> dict[str,
         if not isinstance(table, dict):
             readers[file].add(name, "a table is needed here", table, allowed=f"a [{name}] table")
             continue
-        prior = read_prior(readers[file], table, slot, name, converter, state.warnings)
+        key = ".".join(slot.keys) if slot.path else name
+        if slot.path[:2] == ("staff", "headcount"):
+            key = f"staff.headcount[{slot.path[2]}]"
+            table = {k: v for k, v in table.items() if k != "at"}
+        prior = read_prior(readers[file], table, slot, key, converter, state.warnings)
         if prior is not None:
             priors[name] = prior
     _check_unknown_inputs(state, model)
@@ -279,22 +299,25 @@ def _check_top_level(name: str, doc: Mapping[str, Any], label: str, problems: Pr
             )
 
 
-def _file_for(name: str) -> str:
-    top = name.split(".")[0]
+def _file_for(top: str) -> str:
     return next(f for f, tables in PRIORS_FILES.items() if top in tables)
 
 
-def _lookup(doc: Mapping[str, Any], name: str) -> Any:
+def _lookup(doc: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     node: Any = doc
-    for part in name.split("."):
-        if not isinstance(node, dict) or part not in node:
+    for part in keys:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
             return None
-        node = node[part]
     return node
 
 
 def _check_unknown_inputs(state: _Parsing, model: LabModel) -> None:
     """Flag tables in costs.toml and lab.toml that name no input (misspellings)."""
+    known = {slot.keys[:2] for slot in model.slots.values()}
     global_names = [s.name for s in GLOBAL_SLOTS]
     for file in ("costs.toml", "lab.toml"):
         doc = state.docs.get(file, {})
@@ -307,12 +330,13 @@ def _check_unknown_inputs(state: _Parsing, model: LabModel) -> None:
                 state.problems.add(label, top, "a table is needed here", table)
                 continue
             for sub in table:
+                if (top, sub) in known or sub in settings_of(top):
+                    continue
                 name = f"{top}.{sub}"
-                if name not in model.slots:
-                    state.problems.add(
-                        label,
-                        name,
-                        "unknown input",
-                        allowed=listing(n for n in global_names if _file_for(n) == file),
-                        hint=did_you_mean(name, global_names),
-                    )
+                state.problems.add(
+                    label,
+                    name,
+                    "unknown input",
+                    allowed=listing(n for n in global_names if _file_for(n.split(".")[0]) == file),
+                    hint=did_you_mean(name, global_names),
+                )

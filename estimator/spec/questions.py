@@ -7,10 +7,11 @@ from typing import Any
 from estimator.errors import did_you_mean, listing
 from estimator.model.equations import LabModel
 from estimator.model.questions import Question
+from estimator.spec.claims import read_during
 from estimator.spec.tomlread import Reader
 from estimator.spec.units import MAX_MAGNITUDE, Converter, UnitError
 
-QUESTION_KEYS = ("id", "text", "quantity", "per", "above", "below", "unit", "note")
+QUESTION_KEYS = ("id", "text", "quantity", "per", "during", "above", "below", "unit", "note")
 
 
 def read_questions(
@@ -52,9 +53,10 @@ def _read_question(
     question_id = reader.string(entry, "id", key, required=True, max_length=200)
     text = reader.string(entry, "text", key, required=True)
     note = reader.string(entry, "note", key)
-    names = list(model.quantities)
+    names = list(model.plain)
     quantity = _quantity(reader, entry, "quantity", key, names)
     per = _quantity(reader, entry, "per", key, names) if "per" in entry else None
+    during = read_during(reader, entry, key, model, quantity)
     unit = reader.string(entry, "unit", key)
     if "above" not in entry and "below" not in entry:
         reader.add(key, "a question needs a threshold", allowed="above, below, or both")
@@ -110,6 +112,9 @@ def _read_question(
         thresholds.get("below"),
         unit,
         note,
+        subject=quantity,
+        per_subject=per,
+        during=during,
     )
 
 

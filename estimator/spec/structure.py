@@ -1,5 +1,5 @@
-"""Reading a lab's structure: its name, accounting window, currency and exchange rates,
-accelerator types and training runs (everything but the beliefs)."""
+"""Reading what ``lab.toml`` says about a lab besides its beliefs: its name, window,
+currency and exchange rates."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ from typing import Any
 
 from estimator.errors import did_you_mean, listing
 from estimator.model.beliefs import Source
-from estimator.model.quantities import (
-    NAME_PATTERN,
-    RESERVED_FLEET_NAMES,
-    RUN_SLOTS,
-    TYPE_SLOTS,
-    AcceleratorType,
-    TrainingRun,
-    Window,
-)
+from estimator.model.periods import Period
+from estimator.model.quantities import NAME_PATTERN
 from estimator.spec.priors import read_source
 from estimator.spec.tomlread import Reader
 from estimator.spec.units import CURRENCIES, Converter, UnitError, exchange_rate
-
-TYPE_META_KEYS = ("label", "groups", "note")
-RUN_META_KEYS = ("label", "accelerator", "note")
 
 
 @dataclass(frozen=True)
@@ -64,8 +54,8 @@ def read_lab_meta(reader: Reader, doc: dict[str, Any]) -> LabMeta:
     )
 
 
-def read_window(reader: Reader, doc: dict[str, Any]) -> tuple[Window | None, Source | None]:
-    """The accounting window of ``lab.toml`` and its source."""
+def read_window(reader: Reader, doc: dict[str, Any]) -> tuple[Period | None, Source | None]:
+    """The lab's window in ``lab.toml``, and its source."""
     table = reader.table(doc, "window", "window") if doc else None
     if table is None:
         return None, None
@@ -88,7 +78,7 @@ def read_window(reader: Reader, doc: dict[str, Any]) -> tuple[Window | None, Sou
             allowed="end > start",
         )
         return None, source
-    return Window(start, end), source
+    return Period(start, end), source
 
 
 def read_currency(reader: Reader, doc: dict[str, Any]) -> tuple[Converter, list[Rate]]:
@@ -147,115 +137,3 @@ def read_currency(reader: Reader, doc: dict[str, Any]) -> tuple[Converter, list[
             continue
         rates.append(Rate(code, per_unit, f"{entry['value']} {unit}", source))
     return Converter(basis, {r.code: r.per_unit for r in rates}), rates
-
-
-def read_types(reader: Reader, doc: dict[str, Any], present: bool) -> list[AcceleratorType]:
-    """The accelerator types of ``fleet.toml`` (``present``: the file exists)."""
-    fleet = doc.get("fleet")
-    if not isinstance(fleet, dict) or not fleet:
-        if present:
-            reader.add(
-                "fleet",
-                "no accelerator types given",
-                allowed="one [fleet.<type>] table per accelerator type, e.g. [fleet.h100]",
-            )
-        return []
-    types: list[AcceleratorType] = []
-    slot_names = [s.name for s in TYPE_SLOTS]
-    for name, table in fleet.items():
-        key = f"fleet.{name}"
-        if not isinstance(table, dict):
-            reader.add(key, "a table is needed for each accelerator type", table)
-            continue
-        if not NAME_PATTERN.match(name) or name in RESERVED_FLEET_NAMES:
-            reader.add(
-                key,
-                "invalid accelerator type name",
-                name,
-                allowed="lower-case letters, digits and '_', starting with a letter; "
-                "at most 64 characters; not 'all'",
-            )
-            continue
-        reader.check_keys(
-            table,
-            key,
-            (*TYPE_META_KEYS, *slot_names),
-            required=[s.name for s in TYPE_SLOTS if s.default is None],
-        )
-        groups = table.get("groups", [])
-        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-            reader.add(
-                f"{key}.groups", "groups must be a list of names", groups, allowed='e.g. ["hopper"]'
-            )
-            groups = []
-        for group in groups:
-            if not NAME_PATTERN.match(group) or group in RESERVED_FLEET_NAMES:
-                reader.add(
-                    f"{key}.groups",
-                    "invalid group name",
-                    group,
-                    allowed="lower-case letters, digits and '_'; not 'all'",
-                )
-        label = table.get("label", "")
-        types.append(
-            AcceleratorType(
-                name, label if isinstance(label, str) else "", tuple(dict.fromkeys(groups))
-            )
-        )
-    type_names = {t.name for t in types}
-    for t in types:
-        for group in t.groups:
-            if group in type_names:
-                reader.add(f"fleet.{t.name}.groups", "a group can't share a type's name", group)
-    return types
-
-
-def read_runs(
-    reader: Reader, doc: dict[str, Any], types: list[AcceleratorType]
-) -> list[TrainingRun]:
-    """The training runs of ``runs.toml``, each on one of ``types``."""
-    runs_table = doc.get("runs", {})
-    if not isinstance(runs_table, dict):
-        reader.add("runs", "a table of runs is needed here", runs_table)
-        return []
-    runs: list[TrainingRun] = []
-    type_names = [t.name for t in types]
-    for name, table in runs_table.items():
-        key = f"runs.{name}"
-        if not isinstance(table, dict):
-            reader.add(key, "a table is needed for each run", table)
-            continue
-        if not NAME_PATTERN.match(name):
-            reader.add(
-                key,
-                "invalid run name",
-                name,
-                allowed="lower-case letters, digits and '_', starting with a letter; "
-                "at most 64 characters",
-            )
-            continue
-        reader.check_keys(
-            table,
-            key,
-            (*RUN_META_KEYS, *(s.name for s in RUN_SLOTS)),
-            required=[s.name for s in RUN_SLOTS],
-        )
-        accelerator = table.get("accelerator")
-        if accelerator is not None and accelerator not in type_names:
-            record = reader.add_reference if isinstance(accelerator, str) else reader.add
-            record(
-                f"{key}.accelerator",
-                "unknown accelerator type",
-                accelerator,
-                allowed=listing(type_names),
-                hint=did_you_mean(str(accelerator), type_names),
-            )
-        label = table.get("label", "")
-        runs.append(
-            TrainingRun(
-                name,
-                label if isinstance(label, str) else "",
-                accelerator if isinstance(accelerator, str) else None,
-            )
-        )
-    return runs

@@ -11,13 +11,15 @@ from hypothesis import strategies as st
 
 from estimator.inference.chunks import sample_inputs
 from estimator.model.equations import LabModel
-from estimator.model.quantities import AcceleratorType, TrainingRun, UnknownQuantityError, Window
+from estimator.model.parts import AcceleratorType, TrainingRun
+from estimator.model.periods import Period
+from estimator.model.quantities import UnknownQuantityError
 from estimator.spec.lab import LabSpec
 
 MODEL = LabModel(
     (AcceleratorType("x", groups=("g",)), AcceleratorType("y", groups=("g",))),
     (TrainingRun("r", accelerator="x"),),
-    Window(dt.date(2024, 1, 1), dt.date(2025, 12, 31)),
+    Period(dt.date(2024, 1, 1), dt.date(2025, 12, 31)),
 )
 
 
@@ -31,6 +33,7 @@ def hand_inputs() -> dict[str, float]:
         "energy.price": 0.1,
         "staff.headcount": 100.0,
         "staff.pay": 200_000.0,
+        "staff.equity": 0.0,
         "staff.overhead": 1.25,
         "maintenance.rate": 0.05,
         "facilities.cost": 1e6,
@@ -63,7 +66,8 @@ def test_hand_worked_case() -> None:
     per_chip = 1.5 / (1 - 0.2) * 0.5
     in_service_capex = (1000 * 30_000 * 1.0 + 500 * 10_000 * 0.5) * per_chip
     maintenance = in_service_capex * 0.05 * years
-    other = maintenance + 1e6 * years + 2e6 * years
+    # Facilities are shared like the hardware: the lab's share of them.
+    other = maintenance + 1e6 * years * 0.5 + 2e6 * years
     opex = energy + staff + other
     expected = {
         "gpu_spend": gpu,
@@ -119,7 +123,7 @@ def test_numpy_and_pytensor_agree(toy_spec: LabSpec) -> None:
     graph = model.evaluate(symbols, xp=pt)
     names = model.derived_names
     function = pytensor.function(list(symbols.values()), [graph[n] for n in names])
-    compiled = function(*(draws[n] for n in model.input_names))
+    compiled = function(*(np.broadcast_to(draws[n], (500,)) for n in model.input_names))
     expected = model.evaluate(draws)
     for name, value in zip(names, compiled, strict=True):
         np.testing.assert_allclose(

@@ -19,6 +19,7 @@ FIGURES = (
     "total_spend",
     "components",
     "claims",
+    "years",
     "learning",
     "tornado",
     "sobol",

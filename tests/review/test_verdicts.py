@@ -254,7 +254,9 @@ def test_bad_questions_are_reported(tmp_path: Path, text: str, key: str, fragmen
 
 def test_deepseek_answers_the_seed_question(deepseek: LabSpec) -> None:
     answers = {a.question.id: a for a in assess(deepseek, "is", seed=0, with_drivers=False).answers}
-    assert answers["over_1b"].probability > 0.9
+    # More likely than not over $1B in the cash view, with most H800s and every A100
+    # bought by High-Flyer before DeepSeek's founding left out of the window's purchases.
+    assert answers["over_1b"].probability > 0.5
     assert answers["under_6m"].probability < 0.001
-    assert answers["v3_under_1pct"].probability > 0.99
+    assert answers["v3_under_1pct"].probability > 0.95
     assert np.isfinite(answers["h100_over_20k"].mcse)

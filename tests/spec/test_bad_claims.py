@@ -60,6 +60,35 @@ def claim(
 
 
 CASES: list[Expect] = [
+    Expect(
+        "during_outside_window",
+        "claims.toml",
+        "claims[1] (own_cluster).during",
+        "outside the lab's window",
+        "2025",
+    ),
+    Expect(
+        "during_not_a_period",
+        "claims.toml",
+        "claims[1] (own_cluster).during",
+        "not a period",
+        "the summer",
+    ),
+    Expect(
+        "during_on_an_input",
+        "claims.toml",
+        "claims[0] (press_headcount).during",
+        "has no period",
+        "2024-06",
+    ),
+    Expect(
+        "scope_mismatch",
+        "claims.toml",
+        "claims[1] (own_cluster).scope",
+        "counts the whole fleet",
+        "lab",
+    ),
+    Expect("unknown_scope", "claims.toml", "claims[1] (own_cluster).scope", "unknown scope"),
     claim(
         "duplicate_id",
         "claims[1] (press_headcount).id",

@@ -41,6 +41,32 @@ class Expect(NamedTuple):
 
 
 CASES: list[Expect] = [
+    Expect("bought_reversed", "fleet.toml", "fleet.h100.bought", "ends", "2024-06..2024-01"),
+    Expect("bought_not_a_period", "fleet.toml", "fleet.h100.bought", "not a period", "last spring"),
+    Expect(
+        "bought_after_window", "fleet.toml", "fleet.h100.bought", "outside every window", "2025-03"
+    ),
+    Expect(
+        "retired_before_bought", "fleet.toml", "fleet.h100.retired", "retired before", "2024-02-01"
+    ),
+    Expect("in_service_on_dated_type", "fleet.toml", "fleet.h100.in_service", "for undated types"),
+    Expect(
+        "tranche_without_bought",
+        "fleet.toml",
+        "fleet.h100.tranches.early.bought",
+        "missing required key",
+    ),
+    Expect(
+        "headcount_dates_overlap", "costs.toml", "staff.headcount[1].at", "overlap", "2024-03-31"
+    ),
+    Expect("unknown_datacentre_mode", "costs.toml", "datacentre.mode", "unknown way", "rented"),
+    Expect(
+        "unknown_depreciation_method",
+        "costs.toml",
+        "hardware.depreciation",
+        "unknown depreciation method",
+        "sum_of_years",
+    ),
     Expect("malformed_toml", "fleet.toml", "", "malformed TOML"),
     Expect("unknown_key", "costs.toml", "energy.pue.betwen", "unknown key", hint="'between'"),
     Expect("missing_unit", "costs.toml", "staff.headcount.unit", "missing required key"),

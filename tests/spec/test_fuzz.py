@@ -44,8 +44,9 @@ from estimator.cli import cli
 from estimator.errors import SpecError
 from estimator.inference.forward import simulate
 from estimator.model.equations import LabModel
-from estimator.model.quantities import AcceleratorType as Type
-from estimator.model.quantities import TrainingRun, Window
+from estimator.model.parts import AcceleratorType as Type
+from estimator.model.parts import TrainingRun
+from estimator.model.periods import Period
 from estimator.spec.lab import LabSpec
 from estimator.spec.parse import load_lab
 
@@ -338,8 +339,8 @@ def table_block(header: str, table: dict[str, Any]) -> str:
 @st.composite
 def claim(draw: st.DrawFn, model: LabModel, claim_id: str, earlier: list[str]) -> dict[str, Any]:
     """A claim of any kind about any named quantity, in its canonical unit."""
-    name = draw(st.sampled_from(sorted(model.quantities)))
-    quantity = model.quantities[name]
+    name = draw(st.sampled_from(sorted(model.plain)))
+    quantity = model.plain[name]
     unit = quantity.unit
     share = quantity.domain == "share"
     kind = draw(st.sampled_from(["point", "lower_bound", "upper_bound", "range"]))
@@ -409,7 +410,7 @@ def valid_labs(draw: st.DrawFn) -> Lab:
     runs = [TrainingRun(r, "", draw(st.sampled_from([None, *type_names]))) for r in run_names]
     start = draw(st.dates(dt.date(2015, 1, 1), dt.date(2024, 1, 1)))
     end = start + dt.timedelta(days=draw(st.integers(1, 2000)))
-    model = LabModel(tuple(types), tuple(runs), Window(start, end))
+    model = LabModel(tuple(types), tuple(runs), Period(start, end))
     basis = draw(st.sampled_from(["USD", "USD", "EUR"]))
 
     def belief_for(name: str) -> dict[str, Any]:
@@ -495,15 +496,15 @@ def valid_labs(draw: st.DrawFn) -> Lab:
 
     if draw(st.booleans()):
         text = ""
-        names = sorted(model.quantities)
+        names = sorted(model.plain)
         for i in range(draw(st.integers(0, 4))):
             quantity = draw(st.sampled_from(names))
             entry: dict[str, Any] = {"id": f"q{i}", "text": draw(SOURCE), "quantity": quantity}
-            unit = model.quantities[quantity].unit
+            unit = model.plain[quantity].unit
             if draw(st.booleans()):
                 per = draw(st.sampled_from(names))
                 entry["per"] = per
-                unit = f"({unit})/({model.quantities[per].unit})"
+                unit = f"({unit})/({model.plain[per].unit})"
             entry["unit"] = unit
             low, high = sorted(
                 draw(st.lists(st.floats(1e-3, 1e9), min_size=2, max_size=2, unique=True))

@@ -278,3 +278,69 @@ def test_summary_json_carries_the_history(small: Path, tmp_path: Path) -> None:
         history[-1]["quantities"]["spend.total"]["median"]
         == json.loads((tmp_path / "summary.json").read_text())["posterior"]["spend.total"]["median"]
     )
+
+
+def test_a_claim_about_one_year_is_compared_with_that_year(lab: Path) -> None:
+    """``during`` pins a claim to a period of the lab's window: a flow over that year,
+    named ``<quantity>@<year>`` in the model, whatever window a run shows."""
+    claim = NEW | {
+        "id": "year_spend",
+        "quantity": "spend.total",
+        "during": "2024",
+        "value": "300M",
+        "unit": "USD",
+        "use": "check",
+    }
+    addition = add_claims(lab, [claim])
+    (added,) = addition.new_claims
+    assert added.subject == "spend.total"
+    assert added.during is not None
+    assert added.during.key == "2024"
+    assert added.quantity == "spend.total@2024"
+    assert "during 2024" in added.stated
+    spec = load_lab(lab)
+    assert "spend.total@2024" in spec.model.quantities
+    text = (lab / "claims.toml").read_text(encoding="utf-8")
+    assert 'during = "2024"' in text
+
+
+def test_claims_add_takes_during_and_scope_as_options(lab: Path) -> None:
+    code, output = _invoke(
+        "claims",
+        "add",
+        str(lab),
+        "--id=fleet_opex_2024",
+        "--source=test",
+        "--date=2024-12-01",
+        "--quantity=opex.total.fleet",
+        "--scope=fleet",
+        "--during=2024",
+        "--kind=point",
+        "--value=150M",
+        "--unit=USD",
+        "--credibility=analyst_estimate",
+        "--use=check",
+        *FAST[:2],
+        "--dry-run",
+    )
+    assert code == 0, output
+    assert "fleet_opex_2024" in output
+    code, output = _invoke(
+        "claims",
+        "add",
+        str(lab),
+        "--id=wrong_scope",
+        "--source=test",
+        "--date=2024-12-01",
+        "--quantity=opex.total.fleet",
+        "--scope=lab",
+        "--kind=point",
+        "--value=150M",
+        "--unit=USD",
+        "--credibility=analyst_estimate",
+        "--use=check",
+        *FAST[:2],
+    )
+    assert code == 2, output
+    assert "--scope" in output
+    assert "did you mean 'opex.total'" in output

@@ -141,3 +141,31 @@ def test_claims_are_validated_without_writing_anything(
     (problem,) = info.value.problems
     assert (problem.file, problem.key) == ("snippet.toml", "claims[0] (in_memory).quantity")
     assert problem.hint == "'gpu_spend'"
+
+
+def test_questions_and_claims_name_their_period(tmp_path: Path) -> None:
+    files = dict(REDUCED_LAB)
+    files["claims.toml"] = claims_toml(
+        {"id": "h1", "quantity": "spend.total", "during": "2024-01..2024-06", "value": 2e8},
+        {"id": "stock", "quantity": "gpu_spend", "during": "2024-03", "value": 1e8},
+        {"id": "plain", "quantity": "spend.total", "value": 4e8},
+    )
+    files["questions.toml"] = (
+        '[[questions]]\nid = "h1_big"\ntext = "?"\nquantity = "spend.total"\n'
+        'per = "opex.total"\nduring = "2024-01..2024-06"\nabove = 2\nunit = "ratio"\n'
+    )
+    spec = load_lab(write_lab(tmp_path / "lab", files), today=TODAY)
+    targets = {c.id: c.quantity for c in spec.claims}
+    assert targets == {
+        "h1": "spend.total@2024-01-01..2024-06-30",
+        "stock": "gpu_spend@2024-03",
+        "plain": "spend.total",
+    }
+    (question,) = spec.questions
+    assert question.quantity == "spend.total@2024-01-01..2024-06-30"
+    assert question.per == "opex.total@2024-01-01..2024-06-30"
+    assert "during 2024-01-01..2024-06-30" in question.describe()
+    for target in (*targets.values(), question.quantity, question.per):
+        assert target in spec.model.quantities
+    draws = spec.model.evaluate({n: p.belief.mean() for n, p in spec.priors.items()})
+    assert set(spec.model.quantities) <= set(draws)

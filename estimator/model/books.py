@@ -1,0 +1,303 @@
+"""A lab's inputs accumulated through time: each tranche's numbers (when it was bought,
+how long it serves, its count, chip cost and power), their sums up to any moment, and the
+stocks at a moment.
+
+Accumulating is the costly part (per tranche and moment), so each tranche's numbers are
+computed once, a tranche contributes nothing before it is bought, and sums are kept in
+chip dollars and kW: servers and networking are a fixed multiple of chip spend, applied
+once per sum rather than once per tranche. On numpy arrays the service time skips the
+purchase-spread formula where the range of useful lives shows it would give a constant or
+a straight line (the same values, exactly in theory and to rounding in practice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from estimator.model.accumulate import Accumulated, add_present, scaled
+from estimator.model.parts import Accounting, Structure
+from estimator.model.periods import HOURS_PER_YEAR, position
+from estimator.model.schedule import (
+    book_value,
+    bought_by,
+    headcount_weights,
+    service_years,
+    service_years_of_lives,
+)
+
+MONTHS_PER_YEAR = 12.0
+KW_PER_MW = 1000.0
+
+
+@dataclass(frozen=True)
+class TrancheNumbers:
+    """One tranche's numbers for one evaluation: when it was bought, how long it serves,
+    and its count, chip cost and power (arrays, or tensors)."""
+
+    type: str
+    a: float
+    b: float
+    life: Any
+    serving: Any
+    undated: bool
+    shared_life: bool
+    count: Any
+    chips: Any
+    kw: Any
+
+
+class Books:
+    """A lab's inputs, accumulated through time."""
+
+    def __init__(self, structure: Structure, v: Mapping[str, Any], xp: ModuleType):
+        self.structure, self.v, self.xp = structure, v, xp
+        self.per_chip = v["server.overhead"] / (1.0 - v["network.share"])
+        #: Zero, of the inputs' kind (an array, a tensor), for costs a lab doesn't have.
+        self.zero = 0.0 * v["share.attributable"]
+        self.accounting = structure.accounting
+        self.datacentre = structure.datacentre
+        staff = structure.staff
+        if staff.dates:
+            self.staff_times = [position(d) for d in staff.dates]
+            self.headcounts = [v[f"staff.headcount.{d:%Y_%m_%d}"] for d in staff.dates]
+        else:
+            self.staff_times = []
+            self.headcounts = [v["staff.headcount"]]
+        self.origin = structure.window.begins
+        self.life = v["hardware.useful_life"]
+        self.tranches = self._tranches()
+        self._ranges: dict[int, tuple[float, float]] = {}
+
+    def _tranches(self) -> list[TrancheNumbers]:
+        v, window = self.v, self.structure.window
+        out = []
+        for acc in self.structure.types:
+            power = v[f"fleet.{acc.name}.power"]
+            for tranche in acc.tranches:
+                prefix = acc.prefix(tranche)
+                if tranche.bought is None:
+                    a = b = window.begins
+                    serving = v[f"fleet.{acc.name}.in_service"]
+                else:
+                    a, b = tranche.bought.begins, tranche.bought.ends
+                    serving = 1.0
+                if tranche.own_life:
+                    life = v[f"{prefix}.life"]
+                elif tranche.retired is not None:
+                    life = position(tranche.retired) - 0.5 * (a + b)
+                else:
+                    life = self.life
+                count = v[f"{prefix}.count"]
+                out.append(
+                    TrancheNumbers(
+                        acc.name,
+                        a,
+                        b,
+                        life,
+                        serving,
+                        tranche.bought is None,
+                        life is self.life,
+                        count,
+                        count * v[f"{prefix}.unit_price"],
+                        count * power,
+                    )
+                )
+        return out
+
+    def _range(self, life: Any) -> tuple[float, float] | None:
+        """The smallest and largest of a numpy array of lives (``None`` for tensors)."""
+        if self.xp is not np:
+            return None
+        if isinstance(life, float | int):
+            return float(life), float(life)
+        key = id(life)
+        if key not in self._ranges:
+            self._ranges[key] = (float(np.min(life)), float(np.max(life)))
+        return self._ranges[key]
+
+    def _served(self, t: float, a: float, b: float, life: Any) -> Any:
+        """Service years per unit accumulated by ``t`` (:func:`service_years`)."""
+        if t <= a:
+            return 0.0
+        span = self._range(life)
+        if span is not None:
+            shortest, longest = span
+            if t - shortest <= a:  # no unit has reached the end of its life
+                return service_years(t, a, b, np.inf, np)
+            if t - longest >= b:  # every unit has: each served its whole life
+                return life
+            if isinstance(life, np.ndarray) and life.ndim:
+                return service_years_of_lives(t, a, b, life)
+        return service_years(t, a, b, life, self.xp)
+
+    def accumulated(self, t: float) -> Accumulated:
+        """Every flow, accumulated from the beginning up to the moment ``t``, in chip
+        dollars, kW and person-years."""
+        sums = Accumulated(self.zero, self._person_years(t))
+        straight = self.accounting.depreciation == "straight_line"
+        dc = self.datacentre
+        for index, tr in enumerate(self.tranches):
+            if t <= tr.a:
+                continue
+            bought = bought_by(t, tr.a, tr.b)
+            if tr.undated:
+                served, book = _undated(t - tr.a, tr.serving, tr.life, self.xp, self.accounting)
+                sums.add("written_chips", index, tr.chips, 1.0 - book)
+                sums.add("other_chip_years", index, tr.chips, served)
+            else:
+                served = self._served(t, tr.a, tr.b, tr.life)
+                if straight and tr.shared_life:
+                    sums.add("shared_life_chip_years", index, tr.chips, served)
+                else:
+                    if straight:
+                        written = served / tr.life
+                    else:
+                        factor = self.accounting.factor
+                        book = book_value(
+                            t, tr.a, tr.b, tr.life, self.xp, "declining_balance", factor
+                        )
+                        written = 1.0 - book
+                    sums.add("written_chips", index, tr.chips, written)
+                    sums.add("other_chip_years", index, tr.chips, served)
+            sums.add("chips", index, tr.chips, bought)
+            sums.add("kw_years", index, tr.kw, served)
+            if dc is not None and dc.mode != "leased":
+                sums.add("kw_bought", index, tr.kw, bought)
+                dc_served = self._served(t, tr.a, tr.b, self.v["datacentre.life"])
+                sums.add("kw_dc_years", index, tr.kw, dc_served)
+        return sums
+
+    def written(self, at: Accumulated) -> Any:
+        """Chip dollars written off by a moment."""
+        return add_present(
+            self.zero,
+            (
+                at.total("written_chips"),
+                scaled(None, at.total("shared_life_chip_years"), self.per_life_year),
+            ),
+        )
+
+    def _person_years(self, t: float) -> Any:
+        """Person-years of staff from the window's start to ``t`` (``None`` when the
+        headcount is undated: then a period's person-years are headcount x years)."""
+        if not self.staff_times:
+            return None
+        weights = headcount_weights(self.staff_times, self.origin, t)
+        total: Any = 0.0
+        for weight, headcount in zip(weights, self.headcounts, strict=True):
+            total = total + weight * headcount
+        return total
+
+    @cached_property
+    def per_life_year(self) -> Any:
+        """The share of its value a unit of the shared useful life loses in a year."""
+        return 1.0 / self.life
+
+    @cached_property
+    def hardware_per_chip_life_year(self) -> Any:
+        """Hardware dollars written off per chip dollar and year in service, over the
+        shared useful life."""
+        return self.per_chip * self.per_life_year
+
+    @cached_property
+    def staff_rate(self) -> Any:
+        """Staff cost a year of an undated headcount."""
+        return self.headcounts[0] * self.pay
+
+    @cached_property
+    def energy_rate(self) -> Any:
+        """Cost of a kW of rated IT power for a year."""
+        v = self.v
+        return HOURS_PER_YEAR * v["energy.load"] * v["energy.pue"] * v["energy.price"]
+
+    @cached_property
+    def maintenance_rate(self) -> Any:
+        """Maintenance of a chip dollar in service for a year (on its servers' value)."""
+        return self.per_chip * self.v["maintenance.rate"]
+
+    @cached_property
+    def lease_rate(self) -> Any:
+        """Lease of a kW of IT power for a year, on the leased share."""
+        v = self.v
+        leased = 1.0 - v.get("datacentre.owned_share", 0.0)
+        return v["datacentre.lease_price"] * MONTHS_PER_YEAR * leased
+
+    @cached_property
+    def dc_per_kw(self) -> Any:
+        """Data-centre capacity built per kW of IT power, on the owned share."""
+        v = self.v
+        owned = v.get("datacentre.owned_share", 1.0)
+        return v["datacentre.capex"] / KW_PER_MW * owned
+
+    @cached_property
+    def dc_written_per_kw_year(self) -> Any:
+        """Data-centre capacity written off per kW of IT power and year of its life."""
+        return self.dc_per_kw / self.v["datacentre.life"]
+
+    @cached_property
+    def cash_pay(self) -> Any:
+        """Loaded cash pay per person-year."""
+        return self.v["staff.pay"] * self.v["staff.overhead"]
+
+    @cached_property
+    def pay(self) -> Any:
+        """Loaded cash pay and equity per person-year."""
+        return self.cash_pay + self.v["staff.equity"]
+
+    def stocks(self, t: float, accumulated: Accumulated | None = None) -> dict[str, Any]:
+        """Every stock at the moment ``t``: what has been bought by then, and its book
+        value (``accumulated``: what :meth:`accumulated` gives at ``t``, if at hand)."""
+        v = self.v
+        counts: dict[str, list[Any]] = {}
+        chips: dict[str, list[Any]] = {}
+        for tr in self.tranches:
+            bought = bought_by(t, tr.a, tr.b)
+            for store, value in ((counts, tr.count), (chips, tr.chips)):
+                store.setdefault(tr.type, []).append(value if bought == 1.0 else value * bought)
+        count = {name: add_present(self.zero, parts) for name, parts in counts.items()}
+        chip = {name: add_present(self.zero, parts) for name, parts in chips.items()}
+        out: dict[str, Any] = {}
+        for acc in self.structure.types:
+            out[f"fleet.{acc.name}.count"] = count[acc.name]
+            out[f"fleet.{acc.name}.gpu_spend"] = chip[acc.name]
+            out[f"fleet.{acc.name}.capex"] = chip[acc.name] * self.per_chip
+        for group, members in sorted(self.structure.groups.items()):
+            out[f"fleet.{group}.count"] = add_present(self.zero, (count[m] for m in members))
+            out[f"fleet.{group}.gpu_spend"] = add_present(self.zero, (chip[m] for m in members))
+            out[f"fleet.{group}.capex"] = out[f"fleet.{group}.gpu_spend"] * self.per_chip
+        out["fleet.all.count"] = add_present(self.zero, count.values())
+        gpu = add_present(self.zero, chip.values())
+        servers = gpu * v["server.overhead"]
+        hardware = gpu * self.per_chip
+        accumulated = accumulated if accumulated is not None else self.accumulated(t)
+        on_books = gpu - self.written(accumulated)  # gpu: every chip bought by t
+        out.update(
+            {
+                "gpu_spend": gpu,
+                "capex.servers": servers,
+                "capex.network": servers * v["network.share"] / (1.0 - v["network.share"]),
+                "capex.hardware": hardware,
+                "capex.attributable": hardware * v["share.attributable"],
+                "fleet.value": on_books * self.per_chip,
+            }
+        )
+        return out
+
+
+def _undated(
+    elapsed: float, serving: Any, life: Any, xp: ModuleType, accounting: Accounting
+) -> tuple[Any, Any]:
+    """Service years and book value of an undated tranche ``elapsed`` years after the
+    window's start: in service the share ``serving`` of the time, so it ages at that
+    pace and is written off over ``life`` years of service."""
+    age = serving * max(elapsed, 0.0)
+    served = xp.minimum(age, life)
+    if accounting.depreciation == "straight_line":
+        return served, 1.0 - served / life
+    return served, xp.where(age < life, xp.exp(-accounting.factor * age / life), 0.0)

@@ -1,0 +1,127 @@
+"""What a lab is made of, apart from the numbers: its accelerator types and the tranches
+they were bought in, its training runs, its staff's dated headcounts, its data centres, how
+it depreciates hardware, and its window.
+
+These are the structure a lab's files state; the beliefs about the numbers (how many,
+at what price) are the inputs of :class:`~estimator.model.equations.LabModel`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from estimator.model.periods import Period
+from estimator.model.schedule import Depreciation
+
+DataCentreMode = Literal["owned", "leased", "mixed"]
+DATACENTRE_MODES: tuple[str, ...] = ("owned", "leased", "mixed")
+DEPRECIATION_METHODS: tuple[str, ...] = ("straight_line", "declining_balance")
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """Accelerators of one type bought together.
+
+    Attributes
+    ----------
+    name : str
+        Empty for a type bought in one tranche (its inputs are then the type's own,
+        ``fleet.<type>.count``); otherwise the tranche's inputs are
+        ``fleet.<type>.<name>.count`` and ``.unit_price``.
+    bought : Period or None
+        Bought evenly over these days (one day for a single purchase date). ``None``: an
+        undated tranche, taken as bought on the first day of the lab's window and in
+        service for the share ``fleet.<type>.in_service`` of the time.
+    retired : date or None
+        Taken out of service on this day (its life then runs from the middle of the
+        purchase to this day); otherwise it serves for its useful life.
+    own_life : bool
+        Whether the tranche states its own useful life (``<prefix>.life``) instead of the
+        lab's ``hardware.useful_life``.
+    """
+
+    name: str = ""
+    bought: Period | None = None
+    retired: dt.date | None = None
+    own_life: bool = False
+
+
+@dataclass(frozen=True)
+class AcceleratorType:
+    """One kind of accelerator in the fleet, with optional group tags (e.g. ``hopper``),
+    bought in one or more tranches."""
+
+    name: str
+    label: str = ""
+    groups: tuple[str, ...] = ()
+    tranches: tuple[Tranche, ...] = (Tranche(),)
+
+    def prefix(self, tranche: Tranche) -> str:
+        """Where a tranche's inputs live: ``fleet.<type>`` or ``fleet.<type>.<tranche>``."""
+        return f"fleet.{self.name}" + (f".{tranche.name}" if tranche.name else "")
+
+    @property
+    def undated(self) -> bool:
+        """Bought at no stated date (today's simple form of a fleet)."""
+        return any(t.bought is None for t in self.tranches)
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """A named training run costed at rental-equivalent prices."""
+
+    name: str
+    label: str = ""
+    accelerator: str | None = None
+
+
+@dataclass(frozen=True)
+class Staff:
+    """When the headcount is stated: at each of ``dates`` (linear in between, flat
+    before the first and after the last), or, with no dates, one average headcount over
+    the lab's window."""
+
+    dates: tuple[dt.date, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataCentre:
+    """Where the fleet is housed: data centres the lab builds (capex per MW of IT power,
+    depreciated over their own life), leases (a price per kW of IT power a month), or a
+    share of each."""
+
+    mode: DataCentreMode = "leased"
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """How hardware is written off: straight line over the useful life by default, or
+    declining balance (value falling at ``factor / life`` a year, the rest written off at
+    the end of the life)."""
+
+    depreciation: Depreciation = "straight_line"
+    factor: float = 2.0
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Everything about a lab but its numbers."""
+
+    types: tuple[AcceleratorType, ...]
+    runs: tuple[TrainingRun, ...]
+    window: Period
+    staff: Staff = field(default_factory=Staff)
+    datacentre: DataCentre | None = None
+    accounting: Accounting = field(default_factory=Accounting)
+
+    @cached_property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """Each group tag and the accelerator types that carry it, in order."""
+        out: dict[str, tuple[str, ...]] = {}
+        for acc in self.types:
+            for group in acc.groups:
+                out[group] = (*out.get(group, ()), acc.name)
+        return out
