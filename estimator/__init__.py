@@ -5,6 +5,7 @@ The public API (the command line is a thin layer over the same functions)::
     import estimator as est
 
     lab = est.load_lab("priors/deepseek")          # priors, claims, questions, scenarios
+    year = est.with_window(lab, "2024")            # the same lab over another window
     draws = est.simulate(lab, draws=100_000, seed=1)   # forward Monte Carlo of the prior
     post = est.fit(lab, method="auto", seed=1)     # posterior given the claims
     post.to_frame()                                # prior and posterior of every quantity
@@ -59,6 +60,7 @@ _EXPORTS = {
     "add_claims": "estimator.spec.ledger:add_claims",
     "sensitivity": "estimator.drivers.collect:drivers",
     "apply_scenario": "estimator.spec.lab:apply_scenario",
+    "with_window": "estimator.spec.lab:with_window",
     "history": "estimator.review.replay:history",
     "compare": "estimator.review.assessment:compare",
     "write_report": "estimator.report.document:write_report",
@@ -83,6 +85,7 @@ __all__ = [
     "load_lab",
     "sensitivity",
     "simulate",
+    "with_window",
     "write_posterior",
     "write_report",
     "write_summary",

@@ -56,10 +56,9 @@ def fail_on_bad_input(error: Exception) -> NoReturn:
 def load(folder: str, window: str | None = None) -> LabSpec:
     """Load a lab folder (shown over ``window`` when given), or exit with code 2 listing
     its problems."""
-    from estimator.errors import Problem, SpecError
+    from estimator.errors import SpecError
     from estimator.spec.lab import with_window
     from estimator.spec.parse import load_lab
-    from estimator.spec.periods import PERIOD_FORMS, parse_period
 
     try:
         spec = load_lab(folder)
@@ -70,11 +69,7 @@ def load(folder: str, window: str | None = None) -> LabSpec:
     if window is None:
         return spec
     try:
-        period = parse_period(window)
-    except ValueError as exc:
-        fail_on_bad_input(SpecError([Problem("--window", "", str(exc), window, PERIOD_FORMS)]))
-    try:
-        return with_window(spec, period)
+        return with_window(spec, window)
     except SpecError as error:
         fail_on_bad_input(as_option(error, "--window"))
 

@@ -84,3 +84,19 @@ def test_check_claim_and_scenarios_through_the_api(deepseek_assessment: Assessme
     assert changed.scenario == "wang_50k_h100"
     with pytest.raises(est.SpecError, match="did you mean 'wang_50k_h100'"):
         est.apply_scenario(post.spec, "wang_50k")
+
+
+def test_a_window_given_as_text_is_the_same_as_the_period(deepseek: est.LabSpec) -> None:
+    from estimator.model.periods import Period
+    from estimator.spec.periods import parse_period
+
+    written = est.with_window(deepseek, "2024")
+    period = parse_period("2024")
+    assert isinstance(period, Period)
+    assert written.model.reporting == est.with_window(deepseek, period).model.reporting
+    assert written.model.reporting.key == "2024"
+    with pytest.raises(est.SpecError) as bad:
+        est.with_window(deepseek, "2024-13")
+    assert [(p.file, p.value) for p in bad.value.problems] == [("window", "2024-13")]
+    with pytest.raises(est.SpecError, match="outside the lab's window"):
+        est.with_window(deepseek, "2019")

@@ -16,6 +16,7 @@ from estimator.model.distributions import Fixed
 from estimator.model.equations import LabModel, Request
 from estimator.model.periods import Period
 from estimator.model.questions import Question
+from estimator.spec.periods import PERIOD_FORMS, parse_period
 from estimator.spec.scenarios import Scenario
 from estimator.spec.structure import Rate
 from estimator.spec.units import Converter
@@ -146,14 +147,28 @@ def resolve(
     return base.with_window(requested=tuple(requests)), claims, questions, scenarios
 
 
-def with_window(spec: LabSpec, window: Period) -> LabSpec:
+def with_window(spec: LabSpec, window: Period | str) -> LabSpec:
     """The lab shown over another window, which must lie in its own.
+
+    Parameters
+    ----------
+    spec : LabSpec
+        The lab.
+    window : Period or str
+        The window, or its written form: ``"2025"``, ``"2024-07..2025-06"``,
+        ``"2023-07-17..2025-01-31"``.
 
     Raises
     ------
     SpecError
-        When the window reaches outside the lab's (reported against the key ``window``).
+        When the window is not a period or reaches outside the lab's (reported against
+        the key ``window``).
     """
+    if isinstance(window, str):
+        try:
+            window = parse_period(window)
+        except ValueError as exc:
+            raise SpecError([Problem("window", "", str(exc), window, PERIOD_FORMS)]) from None
     own = spec.model.window
     if not own.contains(window):
         raise SpecError(
