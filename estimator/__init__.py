@@ -6,6 +6,7 @@ The public API (the command line is a thin layer over the same functions)::
 
     lab = est.load_lab("priors/deepseek")          # priors, claims, questions, scenarios
     year = est.with_window(lab, "2024")            # the same lab over another window
+    econ = est.with_headline(lab, "cost.amortized")  # reports and drivers lead with it
     draws = est.simulate(lab, draws=100_000, seed=1)   # forward Monte Carlo of the prior
     post = est.fit(lab, method="auto", seed=1)     # posterior given the claims
     post.to_frame()                                # prior and posterior of every quantity
@@ -61,6 +62,7 @@ _EXPORTS = {
     "sensitivity": "estimator.drivers.collect:drivers",
     "apply_scenario": "estimator.spec.lab:apply_scenario",
     "with_window": "estimator.spec.lab:with_window",
+    "with_headline": "estimator.spec.lab:with_headline",
     "history": "estimator.review.replay:history",
     "compare": "estimator.review.assessment:compare",
     "write_report": "estimator.report.document:write_report",
@@ -85,6 +87,7 @@ __all__ = [
     "load_lab",
     "sensitivity",
     "simulate",
+    "with_headline",
     "with_window",
     "write_posterior",
     "write_report",

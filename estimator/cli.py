@@ -53,11 +53,11 @@ def fail_on_bad_input(error: Exception) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def load(folder: str, window: str | None = None) -> LabSpec:
-    """Load a lab folder (shown over ``window`` when given), or exit with code 2 listing
-    its problems."""
+def load(folder: str, window: str | None = None, headline: str | None = None) -> LabSpec:
+    """Load a lab folder (shown over ``window`` and leading with ``headline`` when given),
+    or exit with code 2 listing its problems."""
     from estimator.errors import SpecError
-    from estimator.spec.lab import with_window
+    from estimator.spec.lab import with_headline, with_window
     from estimator.spec.parse import load_lab
 
     try:
@@ -66,12 +66,17 @@ def load(folder: str, window: str | None = None) -> LabSpec:
         fail_on_bad_input(error)
     for warning in spec.warnings:
         click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
-    if window is None:
-        return spec
-    try:
-        return with_window(spec, window)
-    except SpecError as error:
-        fail_on_bad_input(as_option(error, "--window"))
+    if window is not None:
+        try:
+            spec = with_window(spec, window)
+        except SpecError as error:
+            fail_on_bad_input(as_option(error, "--window"))
+    if headline is not None:
+        try:
+            spec = with_headline(spec, headline)
+        except SpecError as error:
+            fail_on_bad_input(as_option(error, "--quantity"))
+    return spec
 
 
 def report_folder(priors_dir: str, out: Path | None, spec: LabSpec) -> Path:
@@ -176,6 +181,13 @@ window_option = click.option(
     help="Show the lab over another window within its own: 2025, 2024-07..2025-06 or "
     "2023-07-17..2025-01-31 [default: lab.toml's window; output: reports/<lab>/windows/<window>].",
 )
+headline_option = click.option(
+    "--quantity",
+    "headline",
+    default=None,
+    help="Lead with this quantity and explain it (tornado, Sobol, delta, scenarios), e.g. "
+    "cost.amortized [default: lab.toml's headline, else spend.total].",
+)
 skip_option = click.option(
     "--skip-sensitivity",
     is_flag=True,
@@ -195,7 +207,6 @@ def assess_with_progress(
 ) -> Assessment:
     """Run :func:`estimator.review.assessment.assess` with a progress display."""
     from estimator.inference.estimation import POSTERIOR_DRAWS
-    from estimator.model.quantities import HEADLINE
     from estimator.review.assessment import assess
 
     with console.status("starting") as status, exit_on_nuts_unavailable():
@@ -205,7 +216,7 @@ def assess_with_progress(
             draws or POSTERIOR_DRAWS,
             seed,
             step=status.update,
-            history_of=(HEADLINE, *history_of),
+            history_of=history_of,
             with_drivers=with_drivers,
         )
 
@@ -292,6 +303,7 @@ def validate(priors_dir: str) -> None:
     "[default output: reports/<lab>/scenarios/<name>].",
 )
 @window_option
+@headline_option
 @skip_option
 def run(
     priors_dir: str,
@@ -301,6 +313,7 @@ def run(
     out: Path | None,
     scenario: str | None,
     window: str | None,
+    headline: str | None,
     skip_sensitivity: bool,
 ) -> None:
     """Estimate a lab's spend; write summary.json, posterior.nc and the report.
@@ -311,7 +324,7 @@ def run(
 
     from estimator.report.terminal import print_assessment
 
-    spec = load(priors_dir, window)
+    spec = load(priors_dir, window, headline)
     folder = report_folder(priors_dir, out, spec)
     if scenario is not None:
         spec = with_scenario(spec, scenario)
@@ -344,6 +357,7 @@ def with_scenario(spec: LabSpec, name: str) -> LabSpec:
 @seed_option
 @out_option
 @window_option
+@headline_option
 @skip_option
 def update(
     priors_dir: str,
@@ -352,6 +366,7 @@ def update(
     seed: int,
     out: Path | None,
     window: str | None,
+    headline: str | None,
     skip_sensitivity: bool,
 ) -> None:
     """Re-estimate and show what moved since the last saved run (its summary.json).
@@ -368,7 +383,7 @@ def update(
     from estimator.review.assessment import compare
     from estimator.review.update import PreviousRunError, read_previous
 
-    spec = load(priors_dir, window)
+    spec = load(priors_dir, window, headline)
     folder = report_folder(priors_dir, out, spec)
     check_writable(folder)
     console = Console()
@@ -395,7 +410,10 @@ def update(
 @method_option
 @seed_option
 @window_option
-def check(priors_dir: str, method: str, seed: int, window: str | None) -> None:
+@headline_option
+def check(
+    priors_dir: str, method: str, seed: int, window: str | None, headline: str | None
+) -> None:
     """Judge every claim against the rest of the evidence, and answer the questions.
 
     Prints each claim's verdict (consistent, in tension, contradicted), its tail
@@ -405,7 +423,7 @@ def check(priors_dir: str, method: str, seed: int, window: str | None) -> None:
 
     from estimator.report.terminal import print_assessment
 
-    spec = load(priors_dir, window)
+    spec = load(priors_dir, window, headline)
     console = Console()
     assessment = assess_with_progress(spec, method, None, seed, console, with_drivers=False)
     print_assessment(assessment, console, quantities=False)
@@ -418,7 +436,7 @@ def check(priors_dir: str, method: str, seed: int, window: str | None) -> None:
     "--quantity",
     "quantities",
     multiple=True,
-    help="Also follow this quantity (repeatable); spend.total always.",
+    help="Also follow this quantity (repeatable); the headline always.",
 )
 @method_option
 @seed_option
@@ -467,9 +485,9 @@ def history(
     assessment = assess_with_progress(
         spec, method, None, seed, console, quantities, with_drivers=False
     )
-    for name in dict.fromkeys(("spend.total", *quantities)):
+    for name in dict.fromkeys((spec.headline, *quantities)):
         print_history(assessment, name, console)
-        stem = "history" if name == "spend.total" else f"history_{name}"
+        stem = "history" if name == spec.headline else f"history_{name}"
         figure = render(stem, f"{name} over time", history_figure(assessment.history, name))
         with exit_on_write_failure():
             atomic_write_text(folder / f"{stem}.svg", figure.svg)
@@ -496,8 +514,15 @@ def history(
     help="Posterior draws for the delta index.",
 )
 @window_option
+@headline_option
 def sensitivity(
-    priors_dir: str, method: str, seed: int, samples: int, delta_draws: int, window: str | None
+    priors_dir: str,
+    method: str,
+    seed: int,
+    samples: int,
+    delta_draws: int,
+    window: str | None,
+    headline: str | None,
 ) -> None:
     """What drives the estimate: tornado, Sobol indices over the prior, a moment-independent
     index over the posterior, the scenarios side by side, and prior sensitivity."""
@@ -507,7 +532,7 @@ def sensitivity(
     from estimator.inference.estimation import estimate
     from estimator.report.terminal import print_drivers
 
-    spec = load(priors_dir, window)
+    spec = load(priors_dir, window, headline)
     console = Console()
     with console.status("sampling the posterior") as status, exit_on_nuts_unavailable():
         result = estimate(spec, cast("Method", method), seed=seed)

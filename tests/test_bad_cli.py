@@ -68,6 +68,25 @@ HUGE = "x" * MEGABYTE
 FAST = ["--method", "is", "--draws", "1000", "--skip-sensitivity"]
 
 CASES = [
+    # --quantity: the headline
+    _c(
+        "run_headline_unknown",
+        ["run", "{lab}", "--quantity", "spend.totl", *FAST],
+        "--quantity",
+        "'spend.totl'",
+    ),
+    _c(
+        "check_headline_an_input",
+        ["check", "{lab}", "--quantity", "share.attributable", "--method", "is"],
+        "--quantity",
+        "'share.attributable'",
+    ),
+    _c(
+        "sensitivity_headline_huge",
+        ["sensitivity", "{lab}", "--quantity", HUGE, "--method", "is"],
+        "--quantity",
+        "'xxxx",
+    ),
     # --window (the valid lab's window is 2024)
     _c(
         "run_window_reversed",

@@ -281,3 +281,16 @@ def test_a_year_is_the_same_whichever_window_shows_it(
     fields = ("subject", "during", "percentile", "tail_probability", "verdict", "reliability")
     for shown, own in zip(year["claims"], lab["claims"], strict=True):
         assert {f: shown[f] for f in fields} == {f: own[f] for f in fields}, own["id"]
+
+
+def test_a_headline_of_the_users_choosing(tmp_path: Path) -> None:
+    code, output = _run(
+        "run", str(DEEPSEEK), *WINDOW_RUN, "--quantity", "cost.amortized", "--out", str(tmp_path)
+    )
+    assert code == 0, output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["headline"]["quantity"] == "cost.amortized"
+    assert summary["headline"]["median"] == summary["posterior"]["cost.amortized"]["median"]
+    assert "cost.amortized: median" in output
+    report = (tmp_path / "report.md").read_text()
+    assert "**Headline:** cost.amortized median" in report

@@ -13,7 +13,6 @@ from estimator.drivers.scenarios import ScenarioOutcome, scenario_outcomes
 from estimator.drivers.sobol import SobolResult, sobol_indices
 from estimator.drivers.tornado import TornadoBar, tornado
 from estimator.inference.estimation import Estimate
-from estimator.model.quantities import HEADLINE
 
 SOBOL_SAMPLES = 2**14
 DELTA_DRAWS = 1000
@@ -83,11 +82,11 @@ def drivers(
     flags: tuple[PriorSensitivity, ...] = ()
     # Indices over the posterior need a posterior worth the name.
     if spec.evidence and result.diagnostics.passed:
-        delta = delta_indices(result, HEADLINE, delta_draws, seed, delta_resamples)
+        delta = delta_indices(result, spec.headline, delta_draws, seed, delta_resamples)
         flags = prior_sensitivity(result, [n for n in FLAGGED if n in spec.model.quantities], seed)
     return Drivers(
-        tornado=tornado(spec, HEADLINE),
-        sobol=sobol_indices(spec, HEADLINE, sobol_samples, seed),
+        tornado=tornado(spec, spec.headline),
+        sobol=sobol_indices(spec, spec.headline, sobol_samples, seed),
         delta=delta,
         scenarios=scenario_outcomes(result),
         prior_sensitivity=flags,

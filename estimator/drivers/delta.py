@@ -24,7 +24,6 @@ from estimator.drivers.common import (
 )
 from estimator.inference.estimation import Estimate
 from estimator.inference.threads import single_threaded_blas
-from estimator.model.quantities import HEADLINE
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ class DeltaResult:
 
 def delta_indices(
     estimate: Estimate,
-    quantity: str = HEADLINE,
+    quantity: str | None = None,
     draws: int = 4000,
     seed: int = 0,
     num_resamples: int = NUM_RESAMPLES,
@@ -134,7 +133,7 @@ def delta_indices(
     estimate : Estimate
         A posterior from :func:`estimator.inference.estimation.estimate`.
     quantity : str
-        Any named quantity (default ``spend.total``).
+        Any named quantity (default: the lab's headline).
     draws : int
         Size of the posterior sample analysed.
     seed : int
@@ -157,6 +156,7 @@ def delta_indices(
     from SALib.analyze import delta as delta_analyze
 
     spec = estimate.spec
+    quantity = quantity or spec.headline
     spec.model.quantity(quantity)
     index = estimate.fit.sample(draws, seed)
     output = np.asarray(estimate.values(quantity), dtype=float)[index]

@@ -7,7 +7,7 @@ from typing import Any
 
 from estimator.inference.estimation import Estimate, estimate, quick_posterior
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import HEADLINE
+from estimator.model.quantities import DEFAULT_HEADLINE
 from estimator.spec.lab import apply
 
 SCENARIO_DRAWS = 2**18
@@ -25,6 +25,7 @@ class ScenarioOutcome:
     passed: bool
     reasons: tuple[str, ...]
     headline: Summary = field(repr=False)
+    quantity: str = DEFAULT_HEADLINE
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -34,7 +35,7 @@ class ScenarioOutcome:
             "method": self.method,
             "passed": self.passed,
             "reasons": list(self.reasons),
-            "posterior": {HEADLINE: self.headline.to_dict()},
+            "posterior": {self.quantity: self.headline.to_dict()},
         }
 
 
@@ -43,19 +44,20 @@ def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
     (its diagnostics are reported with it). A scenario that only changes claims reweights
     the estimate's own prior draws; one that restates priors draws anew, same seed."""
     spec = result.spec
-    unit = result.posterior[HEADLINE].unit
+    name = spec.headline
+    unit = result.posterior[name].unit
     out = []
     for scenario in spec.scenarios.values():
         changed = apply(spec, scenario)
         if scenario.priors:
             rerun = estimate(changed, "is", min(result.draws, SCENARIO_DRAWS), result.seed)
             method, reasons = rerun.diagnostics.method, rerun.diagnostics.reasons
-            headline = rerun.posterior[HEADLINE]
+            headline = rerun.posterior[name]
         else:
             fit = quick_posterior(changed, result.prior_draws, result.seed)
             method, reasons = fit.method, fit.problems()
             forward = fit.method == "forward"
-            headline = result.prior[HEADLINE] if forward else fit.summary(HEADLINE, unit)
+            headline = result.prior[name] if forward else fit.summary(name, unit)
         out.append(
             ScenarioOutcome(
                 scenario.name,
@@ -66,6 +68,7 @@ def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
                 not reasons,
                 reasons,
                 headline,
+                name,
             )
         )
     return tuple(out)

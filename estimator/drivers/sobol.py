@@ -30,7 +30,6 @@ from estimator.drivers.common import (
     stochastic_inputs,
 )
 from estimator.model.copula import from_normal
-from estimator.model.quantities import HEADLINE
 from estimator.spec.lab import LabSpec
 
 #: Most rows of the Saltelli design evaluated at once; memory for the model stays bounded.
@@ -430,7 +429,7 @@ def _copula_factor(spec: LabSpec, group: tuple[str, ...]) -> Factor:
 
 
 def sobol_indices(
-    spec: LabSpec, quantity: str = HEADLINE, base_samples: int = 2**14, seed: int = 0
+    spec: LabSpec, quantity: str | None = None, base_samples: int = 2**14, seed: int = 0
 ) -> SobolResult:
     """Sobol' indices of a quantity of a lab under its prior.
 
@@ -443,7 +442,7 @@ def sobol_indices(
     spec : LabSpec
         The lab.
     quantity : str
-        Any named quantity (default ``spend.total``).
+        Any named quantity (default: the lab's headline).
     base_samples : int
         ``N`` of the Saltelli design, a power of two; the model is evaluated
         ``N * (D + 2)`` times for ``D`` factors.
@@ -462,6 +461,7 @@ def sobol_indices(
     ValueError
         When the quantity does not vary under the prior.
     """
+    quantity = quantity or spec.headline
     spec.model.quantity(quantity)
     model = spec.model
     constants = fixed_values(spec)

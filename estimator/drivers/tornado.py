@@ -15,7 +15,6 @@ from estimator.drivers.common import (
     plain,
     stochastic_inputs,
 )
-from estimator.model.quantities import HEADLINE
 from estimator.spec.lab import LabSpec
 
 
@@ -60,7 +59,7 @@ class TornadoBar:
 
 def tornado(
     spec: LabSpec,
-    quantity: str = HEADLINE,
+    quantity: str | None = None,
     quantiles: tuple[float, float] = TORNADO_QUANTILES,
 ) -> tuple[TornadoBar, ...]:
     """One-at-a-time sensitivity of a quantity to each stochastic input.
@@ -75,7 +74,7 @@ def tornado(
     spec : LabSpec
         The lab.
     quantity : str
-        Any named quantity (default ``spend.total``).
+        Any named quantity (default: the lab's headline).
     quantiles : (float, float)
         The low and high probabilities each input is moved to (default 5% and 95%).
 
@@ -91,6 +90,7 @@ def tornado(
     ValueError
         For quantiles not strictly on either side of the median.
     """
+    quantity = quantity or spec.headline
     spec.model.quantity(quantity)
     low_q, high_q = quantiles
     if not 0.0 < low_q < 0.5 < high_q < 1.0:

@@ -32,7 +32,6 @@ from estimator.inference.summaries import Summary
 from estimator.inference.threads import thread_map
 from estimator.model.claims import Claim
 from estimator.model.likelihood import reliable_probability
-from estimator.model.quantities import HEADLINE
 from estimator.provenance import stamp
 from estimator.spec.lab import LabSpec
 
@@ -155,19 +154,21 @@ class Estimate:
         )
 
     def __repr__(self) -> str:
-        head = self.posterior[HEADLINE]
+        name = self.spec.headline
+        head = self.posterior[name]
         low, high = head.ci90
         state = "passed" if self.diagnostics.passed else "FAILED"
         return (
             f"Estimate(lab={self.spec.name!r}, method={self.diagnostics.method!r}, "
-            f"diagnostics {state}, {HEADLINE}: median {head.median:.4g}, "
+            f"diagnostics {state}, {name}: median {head.median:.4g}, "
             f"90% [{low:.4g}, {high:.4g}] {head.unit})"
         )
 
     @property
     def headline(self) -> Summary | None:
-        """The posterior of ``spend.total``, or ``None`` when diagnostics failed."""
-        return self.posterior[HEADLINE] if self.diagnostics.passed else None
+        """The posterior of the lab's headline quantity, or ``None`` when diagnostics
+        failed."""
+        return self.posterior[self.spec.headline] if self.diagnostics.passed else None
 
     def provenance(self) -> dict[str, Any]:
         """What went in, with which software, seed and sampler settings."""
@@ -279,7 +280,7 @@ def estimate(
         method=fit.method,
         passed=not problems,
         reasons=problems,
-        details={**fit.readings(), **_headline_mcse(posterior)},
+        details={**fit.readings(), **_headline_mcse(posterior[spec.headline])},
         note=FORWARD_NOTE if fit.method == "forward" else note,
         summary=fit.describe(),
     )
@@ -305,8 +306,7 @@ def reliabilities(fit: Posterior, claims: tuple[Claim, ...]) -> dict[str, float]
     return dict(zip((c.id for c in claims), thread_map(probability, claims), strict=True))
 
 
-def _headline_mcse(posterior: dict[str, Summary]) -> dict[str, float]:
-    head = posterior[HEADLINE]
+def _headline_mcse(head: Summary) -> dict[str, float]:
     return {
         "headline_mcse_q05": head.quantile_mcse[0.05],
         "headline_mcse_q95": head.quantile_mcse[0.95],

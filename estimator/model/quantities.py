@@ -31,8 +31,8 @@ SCOPES: tuple[str, ...] = ("lab", "fleet")
 #: quantities, report folders and files, so they are kept short).
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_FLEET_NAMES = frozenset({"all"})
-#: The quantity a report leads with.
-HEADLINE = "spend.total"
+#: The quantity a report leads with, unless the lab names another (``[lab] headline``).
+DEFAULT_HEADLINE = "spend.total"
 #: Joins a quantity's name and a period's key.
 PERIOD_MARK = "@"
 

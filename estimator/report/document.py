@@ -12,7 +12,7 @@ from typing import Any
 from estimator.atomic import atomic_write_bytes, atomic_write_text
 from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import CASH_PARTS, HEADLINE
+from estimator.model.quantities import CASH_PARTS
 from estimator.report.display import interval, quantity, unit_label
 from estimator.report.figures import Rendered, render_all
 from estimator.report.years import years
@@ -87,7 +87,7 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
     model = spec.model
     estimands = [n for n in ESTIMANDS if n in model.quantities]
     estimands += [n for n in model.derived_names if n.startswith("runs.")]
-    head = result.posterior[HEADLINE]
+    head = result.posterior[spec.headline]
     provenance = result.provenance()
     d = result.diagnostics
     verdict_rows = []
@@ -144,6 +144,7 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
             "currency": spec.converter.basis,
         },
         "headline": {
+            "name": spec.headline,
             "passed": d.passed,
             "median": quantity(head.median, head.unit),
             "ci": interval(*head.ci90, head.unit),
@@ -227,9 +228,17 @@ def _findings(
 ) -> list[str]:
     spec = result.spec
     window = spec.model.reporting
-    head = result.posterior[HEADLINE]
     out = []
     if result.diagnostics.passed:
+        if spec.headline not in ("spend.total", "cost.amortized"):
+            head = result.posterior[spec.headline]
+            description = spec.model.quantities[spec.headline].description
+            out.append(
+                f"{description} ({spec.headline}), {window.start} to {window.end}: "
+                f"{quantity(head.median, head.unit)} (90% credible interval "
+                f"{interval(*head.ci90, head.unit)})."
+            )
+        head = result.posterior["spend.total"]
         out.append(
             f"From {window.start} to {window.end}, {spec.title} spent "
             f"{quantity(head.median, head.unit)} (90% credible interval "
@@ -291,7 +300,7 @@ def write_report(assessment: Assessment, folder: str | Path) -> ReportFiles:
 def _history_rows(assessment: Assessment) -> list[dict[str, str]]:
     rows = []
     for row, point in enumerate(assessment.history):
-        s = point.quantities[HEADLINE]
+        s = point.quantities[assessment.estimate.spec.headline]
         rows.append(
             {
                 "number": str(row) if row else "",
@@ -358,7 +367,8 @@ def _drivers(assessment: Assessment) -> dict[str, Any] | None:
     if found is None:
         return None
     result = assessment.estimate
-    unit = result.prior[HEADLINE].unit
+    head = result.spec.headline
+    unit = result.prior[head].unit
     tornado_rows = [
         {
             "input": bar.input,
@@ -396,8 +406,8 @@ def _drivers(assessment: Assessment) -> dict[str, Any] | None:
         {
             "title": "the lab as it is",
             "description": "",
-            "median": quantity(result.posterior[HEADLINE].median, unit),
-            "ci": interval(*result.posterior[HEADLINE].ci90, unit),
+            "median": quantity(result.posterior[head].median, unit),
+            "ci": interval(*result.posterior[head].ci90, unit),
             "status": "passed" if result.diagnostics.passed else "FAILED",
         }
     ]

@@ -16,7 +16,7 @@ import numpy as np
 from estimator.drivers.scenarios import ScenarioOutcome
 from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import CASH_PARTS, HEADLINE
+from estimator.model.quantities import CASH_PARTS
 from estimator.report.display import number, unit_label
 from estimator.report.driver_figures import sobol_figure, tornado_figure
 from estimator.report.years import cash_parts, years
@@ -46,8 +46,9 @@ class Rendered:
 def render_all(assessment: Assessment) -> list[Rendered]:
     """Every figure of the report."""
     result = assessment.estimate
+    head = result.spec.headline
     figures = [
-        ("total_spend", "Total spend: prior and posterior", total_spend(result)),
+        ("total_spend", f"{head}: prior and posterior", total_spend(result)),
         ("components", "Components: medians, 50% and 90% intervals", components(result)),
         ("claims", "Claims against the posterior", claims_figure(assessment.verdicts)),
         *(
@@ -62,12 +63,12 @@ def render_all(assessment: Assessment) -> list[Rendered]:
         figures.append(
             (
                 "tornado",
-                "Tornado: the swing in spend.total from each input's 5% to 95% quantile",
-                tornado_figure(found.tornado, result.prior[HEADLINE].unit),
+                f"Tornado: the swing in {head} from each input's 5% to 95% quantile",
+                tornado_figure(found.tornado, result.prior[head].unit),
             )
         )
         figures.append(
-            ("sobol", "Sobol indices of spend.total over the prior", sobol_figure(found.sobol))
+            ("sobol", f"Sobol indices of {head} over the prior", sobol_figure(found.sobol))
         )
         if found.scenarios:
             figures.append(
@@ -78,7 +79,7 @@ def render_all(assessment: Assessment) -> list[Rendered]:
             (
                 "history",
                 "The estimate over time, claim by claim",
-                history_figure(assessment.history),
+                history_figure(assessment.history, head),
             )
         )
     return [render(name, title, figure) for name, title, figure in figures]
@@ -153,18 +154,19 @@ def _log_density(values: np.ndarray, weights: np.ndarray | None, grid: np.ndarra
 def total_spend(result: Estimate) -> Figure:
     """Prior and posterior densities of the headline on a log axis, claims marked."""
     figure, (axis,) = _new(height=3.8)
-    prior, posterior = result.prior[HEADLINE], result.posterior[HEADLINE]
+    head = result.spec.headline
+    prior, posterior = result.prior[head], result.posterior[head]
     low = math.log10(min(prior.quantiles[0.05], posterior.quantiles[0.05])) - 0.6
     high = math.log10(max(prior.quantiles[0.95], posterior.quantiles[0.95])) + 0.4
-    claims = [c for c in result.spec.claims if c.quantity == HEADLINE]
+    claims = [c for c in result.spec.claims if c.quantity == head]
     for claim in claims:
         for end in claim.bounds:
             if end is not None:
                 low = min(low, math.log10(end) - 0.3)
     grid = np.linspace(low, high, 400)
-    density = _log_density(np.asarray(result.prior_draws[HEADLINE]), None, grid)
+    density = _log_density(np.asarray(result.prior_draws[head]), None, grid)
     axis.fill_between(10**grid, density, color=PRIOR_COLOUR, alpha=0.35, label="prior")
-    density = _log_density(result.values(HEADLINE), result.sample_weights, grid)
+    density = _log_density(result.values(head), result.sample_weights, grid)
     axis.fill_between(10**grid, density, color=POSTERIOR_COLOUR, alpha=0.55, label="posterior")
     a, b = posterior.ci90
     axis.axvspan(a, b, color=POSTERIOR_COLOUR, alpha=0.08, label="posterior 90% interval")
@@ -178,7 +180,7 @@ def total_spend(result: Estimate) -> Figure:
     axis.set_xscale("log")
     _money_axis(axis, posterior.unit)
     axis.set_yticks([])
-    axis.set_xlabel(f"{HEADLINE} ({unit_label(posterior.unit)}, log scale)")
+    axis.set_xlabel(f"{head} ({unit_label(posterior.unit)}, log scale)")
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
     axis.spines[["top", "right", "left"]].set_visible(False)
     return figure
@@ -302,7 +304,7 @@ def learning(result: Estimate) -> Figure:
     return figure
 
 
-def history_figure(points: tuple[HistoryPoint, ...], name: str = HEADLINE) -> Figure:
+def history_figure(points: tuple[HistoryPoint, ...], name: str) -> Figure:
     """Median and 90% band of a quantity as of each date on which a claim appeared; the
     numbers on the points are the rows of the history table."""
     import matplotlib.dates as mdates
@@ -397,14 +399,15 @@ def years_figure(result: Estimate) -> Figure:
 def scenarios_figure(result: Estimate, outcomes: tuple[ScenarioOutcome, ...]) -> Figure:
     """The headline's median, 50% and 90% intervals under the lab as it is and under each
     scenario."""
-    rows: list[tuple[str, Summary]] = [("as it is", result.posterior[HEADLINE])]
+    head = result.spec.headline
+    rows: list[tuple[str, Summary]] = [("as it is", result.posterior[head])]
     rows += [(o.title, o.headline) for o in outcomes]
     figure, (axis,) = _new(height=0.45 * len(rows) + 1.2)
     _interval_rows(axis, rows, POSTERIOR_COLOUR)
     axis.set_yticks(range(len(rows)), [title for title, _ in reversed(rows)], fontsize=8)
     axis.set_xscale("log")
     _money_axis(axis, rows[0][1].unit)
-    axis.set_xlabel(f"{HEADLINE} (log scale)", fontsize=8)
+    axis.set_xlabel(f"{head} (log scale)", fontsize=8)
     axis.grid(axis="x", alpha=0.3)
     axis.spines[["top", "right"]].set_visible(False)
     return figure

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from estimator.atomic import atomic_write_text
-from estimator.model.quantities import HEADLINE
 from estimator.report.years import periods_document
 from estimator.review.assessment import Assessment
 
@@ -43,7 +42,7 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
         "headline": None
         if headline is None
         else {
-            "quantity": HEADLINE,
+            "quantity": spec.headline,
             "median": headline.median,
             "ci90": list(headline.ci90),
             "unit": headline.unit,

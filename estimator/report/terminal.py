@@ -10,7 +10,6 @@ from rich.table import Table
 from estimator.drivers.collect import Drivers
 from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import HEADLINE
 from estimator.report.display import bare, interval, number, quantity, unit_label
 from estimator.report.years import years
 from estimator.review.assessment import Assessment
@@ -72,7 +71,7 @@ def print_quantities(result: Estimate, console: Console) -> None:
                 " ".join(_cells(prior)),
                 " ".join(_cells(posterior)),
                 unit_label(prior.unit),
-                style="reverse" if name == HEADLINE else None,
+                style="reverse" if name == spec.headline else None,
             )
     console.print(table)
 
@@ -142,13 +141,14 @@ def print_verdict(result: Estimate, console: Console) -> None:
     detail = d.summary
     if d.note:
         detail += f"; {d.note}"
-    head = result.posterior[HEADLINE]
+    name = result.spec.headline
+    head = result.posterior[name]
     if d.passed:
         low, high = head.ci90
         console.print(f"diagnostics [green]passed[/green] ({d.method}: {detail})")
         err = max(head.relative_mcse(0.05), head.relative_mcse(0.95))
         console.print(
-            f"[bold]{HEADLINE}[/bold]: median {quantity(head.median, head.unit)}, "
+            f"[bold]{name}[/bold]: median {quantity(head.median, head.unit)}, "
             f"90% credible interval {interval(low, high, head.unit)} "
             f"(MC error of the ends ≤ {err:.1%})"
         )
@@ -214,7 +214,7 @@ def print_comparison(assessment: Assessment, console: Console) -> None:
             f"{number(q.new_median, q.unit)} ({bare(q.new_ci90[0], q.unit)}–"
             f"{bare(q.new_ci90[1], q.unit)})",
             f"{q.median_change:+.1%}",
-            style="reverse" if q.name == HEADLINE else None,
+            style="reverse" if q.name == assessment.estimate.spec.headline else None,
         )
     console.print(table)
 
@@ -258,8 +258,9 @@ def print_new_claims(judged: tuple[Verdict, ...], current: Estimate, console: Co
 
 def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
     """Tornado, Sobol and delta indices, scenarios and prior sensitivity."""
-    unit = result.prior[HEADLINE].unit
-    table = _table(f"tornado: {HEADLINE} as each input goes from its 5% to 95% quantile")
+    name = result.spec.headline
+    unit = result.prior[name].unit
+    table = _table(f"tornado: {name} as each input goes from its 5% to 95% quantile")
     table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
     table.add_column("at 5%", justify="right", no_wrap=True)
     table.add_column("at 95%", justify="right", no_wrap=True)
@@ -273,7 +274,7 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
         )
     console.print(table)
     table = _table(
-        f"Sobol indices of {HEADLINE} over the prior "
+        f"Sobol indices of {name} over the prior "
         f"({found.sobol.base_samples:,} base samples, 95% CI)"
     )
     table.add_column("input", style="bold", no_wrap=True, overflow="ellipsis", min_width=20)
@@ -296,9 +297,9 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
         console.print(table)
     table = _table("scenarios")
     table.add_column("scenario", overflow="fold")
-    table.add_column(HEADLINE, justify="right", no_wrap=True)
+    table.add_column(name, justify="right", no_wrap=True)
     table.add_column("90%", no_wrap=True)
-    head = result.posterior[HEADLINE]
+    head = result.posterior[name]
     table.add_row(
         "the lab as it is",
         number(head.median, unit),

@@ -10,7 +10,6 @@ from typing import Any
 from estimator.drivers.collect import Drivers, drivers
 from estimator.inference.estimation import POSTERIOR_DRAWS, Estimate, estimate
 from estimator.inference.methods import Method
-from estimator.model.quantities import HEADLINE
 from estimator.review.answers import Answer, answer_questions
 from estimator.review.replay import HistoryPoint, history
 from estimator.review.update import Comparison, compare_with_previous
@@ -81,14 +80,14 @@ def assess(
     draws: int = POSTERIOR_DRAWS,
     seed: int = 0,
     step: Step | None = None,
-    history_of: Sequence[str] = (HEADLINE,),
+    history_of: Sequence[str] = (),
     with_drivers: bool = True,
 ) -> Assessment:
     """Estimate ``spec``, judge every claim, answer every question, replay the ledger and
     (``with_drivers``) find what drives the estimate.
 
     ``step`` is told the name of each stage as it starts (for a progress display);
-    ``history_of`` names the quantities the dated history follows.
+    ``history_of`` names the quantities the dated history follows besides the headline.
     """
     say = step or (lambda _: None)
     say("sampling the posterior")
@@ -98,7 +97,7 @@ def assess(
     say("answering the questions")
     answers = answer_questions(result)
     say("replaying the ledger by date")
-    names = list(dict.fromkeys([HEADLINE, *history_of]))
+    names = list(dict.fromkeys([spec.headline, *history_of]))
     replay = history(result, names, method != "is")
     found = None
     if with_drivers:

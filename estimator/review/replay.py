@@ -20,7 +20,6 @@ from estimator.inference.estimation import Estimate, choose_posterior, quick_pos
 from estimator.inference.methods import Method
 from estimator.inference.posterior import ImportancePosterior
 from estimator.inference.summaries import Summary
-from estimator.model.quantities import HEADLINE
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class HistoryPoint:
 
 
 def history(
-    result: Estimate, names: Sequence[str] = (HEADLINE,), allow_nuts: bool = True
+    result: Estimate, names: Sequence[str] = (), allow_nuts: bool = True
 ) -> tuple[HistoryPoint, ...]:
     """Replay the ledger of ``result``'s lab in date order.
 
@@ -67,12 +66,13 @@ def history(
     result : Estimate
         The full estimate (its prior draws are the proposal of every point).
     names : sequence of str
-        Quantities to summarise at each point.
+        Quantities to summarise at each point (default: the lab's headline).
     allow_nuts : bool
         Sample NUTS for the dates the quick path can't serve; when false (the user asked
         for the quick path only), such points are kept with their k-hat and ESS shown.
     """
     spec = result.spec
+    names = tuple(names) or (spec.headline,)
     units = {n: result.posterior[n].unit for n in names}
     quick = result.fit
     if not isinstance(quick, ImportancePosterior):

@@ -28,7 +28,6 @@ from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary, weighted_sum
 from estimator.model.claims import Claim, origin
 from estimator.model.likelihood import reliable_probability
-from estimator.model.quantities import HEADLINE
 from estimator.spec.ledger import prepare
 
 CONSISTENT = 0.10
@@ -160,7 +159,8 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
     evidence = spec.evidence
     by_id = {c.id: c for c in spec.claims}
     left_out = {c.id: full.leave_out(c, refit) for c in evidence}
-    head_unit = result.posterior[HEADLINE].unit
+    head = spec.headline
+    head_unit = result.posterior[head].unit
     out = []
     for claim in spec.claims:
         source_id = origin(claim, by_id)
@@ -175,8 +175,8 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
         )
         influence = None
         if claim.id in left_out:
-            without = basis_fit.summary(HEADLINE, head_unit)
-            influence = _influence(result.posterior[HEADLINE], without)
+            without = basis_fit.summary(head, head_unit)
+            influence = _influence(result.posterior[head], without)
         out.append(
             Verdict(
                 claim,

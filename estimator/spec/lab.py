@@ -15,6 +15,7 @@ from estimator.model.copula import Correlation
 from estimator.model.distributions import Fixed
 from estimator.model.equations import LabModel, Request
 from estimator.model.periods import Period
+from estimator.model.quantities import DEFAULT_HEADLINE
 from estimator.model.questions import Question
 from estimator.spec.periods import PERIOD_FORMS, parse_period
 from estimator.spec.scenarios import Scenario
@@ -30,6 +31,9 @@ class LabSpec:
     ----------
     name, title, description, question : str
         What ``[lab]`` says.
+    headline : str
+        The quantity reports lead with and drivers explain (``[lab] headline``, default
+        ``spend.total``).
     folder : Path
         Where the lab was read from.
     model : LabModel
@@ -60,6 +64,7 @@ class LabSpec:
     title: str
     description: str = ""
     question: str = ""
+    headline: str = DEFAULT_HEADLINE
     folder: Path
     model: LabModel
     priors: dict[str, Prior]
@@ -189,6 +194,38 @@ def with_window(spec: LabSpec, window: Period | str) -> LabSpec:
     return dataclasses.replace(
         spec, model=model, claims=claims, questions=questions, scenarios=scenarios
     )
+
+
+def headline_problem(model: LabModel, name: str, where: str, key: str) -> Problem | None:
+    """What is wrong with ``name`` as a lab's headline (``None`` if nothing): it must be
+    a result the model computes over its window, not an input."""
+    results = [n for n, q in model.plain.items() if not q.is_input]
+    if name in results:
+        return None
+    reason = "an input cannot be the headline" if name in model.plain else "unknown quantity"
+    return Problem(
+        where,
+        key,
+        reason,
+        name,
+        "a result over the window, e.g. spend.total, cost.amortized, capex.hardware",
+        did_you_mean(name, results),
+    )
+
+
+def with_headline(spec: LabSpec, name: str) -> LabSpec:
+    """The lab with another headline: the quantity reports lead with and drivers explain.
+
+    Raises
+    ------
+    SpecError
+        When ``name`` is not a result over the window (reported against the key
+        ``headline``).
+    """
+    problem = headline_problem(spec.model, name, "headline", "")
+    if problem is not None:
+        raise SpecError([problem])
+    return dataclasses.replace(spec, headline=name)
 
 
 def apply(spec: LabSpec, scenario: Scenario) -> LabSpec:

@@ -44,7 +44,7 @@ from estimator.spec.files import (
     read_lab_files,
 )
 from estimator.spec.fleet import read_runs, read_types
-from estimator.spec.lab import LabSpec, resolve
+from estimator.spec.lab import LabSpec, headline_problem, resolve
 from estimator.spec.priors import read_prior
 from estimator.spec.questions import read_questions
 from estimator.spec.scenarios import Scenario, read_scenarios
@@ -134,6 +134,11 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
             reader, state.docs["correlations.toml"], priors, list(lab.model.slots)
         )
     claims, questions, scenarios = _ledger(state, lab)
+    if not state.structure_failed:
+        where = files.where("lab.toml")
+        state.problems.extend(
+            p for p in [headline_problem(lab.model, lab.meta.headline, where, "lab.headline")] if p
+        )
     state.problems.raise_if_any()
     if lab.window is None or not lab.model.types:
         raise SpecError([Problem(files.label, "", "the lab's window or fleet could not be read")])
@@ -144,6 +149,7 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
         title=lab.meta.title,
         description=lab.meta.description,
         question=lab.meta.question,
+        headline=lab.meta.headline,
         folder=files.folder,
         model=model,
         priors=priors,

@@ -9,7 +9,7 @@ from typing import Any
 from estimator.errors import did_you_mean, listing
 from estimator.model.beliefs import Source
 from estimator.model.periods import Period
-from estimator.model.quantities import NAME_PATTERN
+from estimator.model.quantities import DEFAULT_HEADLINE, NAME_PATTERN
 from estimator.spec.priors import read_source
 from estimator.spec.tomlread import Reader
 from estimator.spec.units import CURRENCIES, Converter, UnitError, exchange_rate
@@ -27,12 +27,14 @@ class Rate:
 
 @dataclass(frozen=True)
 class LabMeta:
-    """What ``[lab]`` says: the lab's name, title, description and question."""
+    """What ``[lab]`` says: the lab's name, title, description, question and the quantity
+    its reports lead with."""
 
     name: str = ""
     title: str = ""
     description: str = ""
     question: str = ""
+    headline: str = DEFAULT_HEADLINE
 
 
 def read_lab_meta(reader: Reader, doc: dict[str, Any]) -> LabMeta:
@@ -41,7 +43,10 @@ def read_lab_meta(reader: Reader, doc: dict[str, Any]) -> LabMeta:
     if table is None:
         return LabMeta()
     reader.check_keys(
-        table, "lab", ("name", "title", "description", "question"), required=("name", "title")
+        table,
+        "lab",
+        ("name", "title", "description", "question", "headline"),
+        required=("name", "title"),
     )
     name = reader.string(table, "name", "lab", required=True)
     if name is not None and not NAME_PATTERN.match(name.replace("-", "_")):
@@ -51,6 +56,7 @@ def read_lab_meta(reader: Reader, doc: dict[str, Any]) -> LabMeta:
         title=reader.string(table, "title", "lab", required=True) or "",
         description=reader.string(table, "description", "lab") or "",
         question=reader.string(table, "question", "lab") or "",
+        headline=reader.string(table, "headline", "lab") or DEFAULT_HEADLINE,
     )
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from estimator.drivers.prior_sensitivity import prior_sensitivity
+from estimator.drivers.sobol import sobol_indices
+from estimator.drivers.tornado import tornado
 from estimator.inference.estimation import estimate
 from estimator.report.document import write_report
 from estimator.report.summary_json import write_summary
 from estimator.review.assessment import Assessment
-from estimator.spec.lab import LabSpec
+from estimator.spec.lab import LabSpec, with_headline
 from estimator.spec.parse import load_lab
 
 from ..conftest import REDUCED_LAB, claims_toml, write_lab
@@ -75,3 +77,14 @@ def test_the_fleet_drives_deepseek_spend(full: Assessment) -> None:
     top = [bar.input for bar in full.drivers.tornado[:4]]
     assert "fleet.h100.count" in top
     assert "share.attributable" in top
+
+
+def test_drivers_explain_the_labs_headline(deepseek: LabSpec) -> None:
+    """A lab's headline is what the tornado and Sobol indices explain by default."""
+    economic = with_headline(deepseek, "cost.amortized")
+    assert tornado(economic) == tornado(deepseek, "cost.amortized")
+    assert tornado(economic) != tornado(deepseek)
+    by_default = sobol_indices(economic, base_samples=64, seed=2)
+    named = sobol_indices(deepseek, "cost.amortized", base_samples=64, seed=2)
+    assert by_default.to_dict() == named.to_dict()
+    assert by_default.to_dict() != sobol_indices(deepseek, base_samples=64, seed=2).to_dict()

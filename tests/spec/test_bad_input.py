@@ -49,6 +49,21 @@ CASES: list[Expect] = [
     Expect(
         "retired_before_bought", "fleet.toml", "fleet.h100.retired", "retired before", "2024-02-01"
     ),
+    Expect(
+        "headline_unknown",
+        "lab.toml",
+        "lab.headline",
+        "unknown quantity",
+        "spend.totl",
+        hint="'spend.total'",
+    ),
+    Expect(
+        "headline_an_input",
+        "lab.toml",
+        "lab.headline",
+        "an input cannot be the headline",
+        "share.attributable",
+    ),
     Expect("in_service_on_dated_type", "fleet.toml", "fleet.h100.in_service", "for undated types"),
     Expect(
         "tranche_without_bought",
