@@ -30,7 +30,7 @@ def test_importing_the_package_loads_no_heavy_library() -> None:
 
 def test_results_have_useful_views(deepseek_assessment: Assessment) -> None:
     lab = deepseek_assessment.estimate.spec
-    assert repr(lab).startswith("LabSpec('deepseek': 36 inputs")
+    assert repr(lab).startswith("LabSpec('deepseek': 40 inputs")
     post = deepseek_assessment.estimate
     assert "spend.total: median" in repr(post)
     frame = post.to_frame()

@@ -23,10 +23,12 @@ import numpy as np
 from estimator.model.accumulate import Accumulated, add_present, scaled
 from estimator.model.parts import Accounting, Structure
 from estimator.model.periods import HOURS_PER_YEAR, position
+from estimator.model.quantities import H100_PEAK_FLOPS
 from estimator.model.schedule import (
     book_value,
     bought_by,
     headcount_weights,
+    in_service,
     service_years,
     service_years_of_lives,
 )
@@ -287,7 +289,27 @@ class Books:
                 "fleet.value": on_books * self.per_chip,
             }
         )
+        if self.structure.types and all(acc.peak for acc in self.structure.types):
+            peak = self.peak_flops(t)
+            out["compute.peak_flops"] = peak
+            out["compute.h100e"] = peak / H100_PEAK_FLOPS
         return out
+
+    def peak_flops(self, t: float) -> Any:
+        """Peak FLOP/s of the accelerators in service at the moment ``t``: bought, and
+        not yet at the end of their life (an undated tranche ages at its share of time
+        in service)."""
+        v, xp = self.v, self.xp
+        terms = []
+        for tr in self.tranches:
+            if t <= tr.a:
+                continue
+            if tr.undated:
+                share = xp.where(tr.serving * (t - tr.a) < tr.life, 1.0, 0.0)
+            else:
+                share = in_service(t, tr.a, tr.b, tr.life, xp)
+            terms.append(tr.count * share * v[f"fleet.{tr.type}.peak_flops"])
+        return add_present(self.zero, terms)
 
 
 def _undated(

@@ -15,6 +15,7 @@ from estimator.model.quantities import (
     IN_SERVICE_SLOT,
     LIFE_SLOT,
     OWN_FLOWS,
+    PEAK_SLOT,
     PERIOD_TABLE,
     RUN_SLOTS,
     SHARED_FLOWS,
@@ -56,6 +57,10 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
     for run in structure.runs:
         for s in RUN_SLOTS:
             _add(slots, f"runs.{run.name}", s)
+    # Last, so that stating a peak leaves every other input's draws as they were.
+    for acc in structure.types:
+        if acc.peak:
+            _add(slots, f"fleet.{acc.name}", PEAK_SLOT)
     return slots
 
 
@@ -137,6 +142,19 @@ def _results(structure: Structure) -> list[Quantity]:
         stock("capex.attributable", "USD", "Hardware capex x attributable share", "lab"),
         stock("fleet.value", "USD", "Hardware still on the books at the window's end"),
     ]
+    if structure.types and all(acc.peak for acc in structure.types):
+        out += [
+            stock(
+                "compute.peak_flops",
+                "FLOP/s",
+                "Peak dense BF16 FLOP/s of the accelerators in service",
+            ),
+            stock(
+                "compute.h100e",
+                "GPU",
+                "H100-equivalents in service: peak FLOP/s over an H100 SXM's 989.4 TFLOP/s",
+            ),
+        ]
     if structure.staff.dates:
         out.append(
             Quantity(

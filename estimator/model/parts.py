@@ -58,6 +58,10 @@ class AcceleratorType:
     label: str = ""
     groups: tuple[str, ...] = ()
     tranches: tuple[Tranche, ...] = (Tranche(),)
+    #: What kind of accelerator (one of ``ACCELERATOR_KINDS``).
+    kind: str = "GPU"
+    #: Whether its peak dense FLOP/s is stated (``fleet.<type>.peak_flops``).
+    peak: bool = False
 
     def prefix(self, tranche: Tranche) -> str:
         """Where a tranche's inputs live: ``fleet.<type>`` or ``fleet.<type>.<tranche>``."""

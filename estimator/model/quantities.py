@@ -176,6 +176,23 @@ DATACENTRE_INPUTS = {
     "mixed": ("capex", "life", "lease_price", "owned_share"),
 }
 
+#: Kinds of accelerator a type may be (all count in one unit: accelerators).
+ACCELERATOR_KINDS: tuple[str, ...] = (
+    "GPU",
+    "TPU",
+    "Trainium",
+    "Ascend",
+    "Gaudi",
+    "Instinct",
+    "MTIA",
+    "other",
+)
+#: Peak dense BF16 FLOP/s of one NVIDIA H100 SXM: the yardstick of H100-equivalents.
+#: NVIDIA's datasheet gives 1,979 TFLOP/s with 2:4 sparsity, half that dense; tabulated at
+#: https://glennklockwood.com/garden/processors/h100 (BF16 matrix, 989.4 TFLOP/s).
+H100_PEAK_FLOPS = 989.4e12
+#: A type's peak dense BF16 FLOP/s, stated when its compute is to be counted.
+PEAK_SLOT = Slot("peak_flops", "FLOP/s/GPU", "positive", "Peak dense BF16 FLOP/s per accelerator")
 #: Inputs stated for each accelerator type ``fleet.<type>.<slot>``.
 TYPE_SLOTS: tuple[Slot, ...] = (
     Slot("power", "kW/GPU", "positive", "Rated server power per accelerator, before PUE"),

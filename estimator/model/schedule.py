@@ -5,6 +5,7 @@ times in years, see :mod:`estimator.model.periods`) and each unit is kept for ``
 years. Everything the cost equations need about time is a function of a moment ``x``:
 
 - :func:`bought_by` — the share of the tranche bought by ``x``;
+- :func:`in_service` — the share bought and not yet at the end of its life at ``x``;
 - :func:`service_years` — the years of service per unit accumulated by ``x`` (its
   difference over a period is the expected time each unit spends in service in it);
 - :func:`book_value` — the value per unit still on the books at ``x`` (units not yet
@@ -35,6 +36,17 @@ def bought_by(x: float, a: float, b: float) -> float:
     if b <= a:
         return 1.0 if x > a else 0.0
     return min(max((x - a) / (b - a), 0.0), 1.0)
+
+
+def in_service(x: float, a: float, b: float, life: Any, xp: ModuleType = np) -> Any:
+    """The share of a tranche in service at the moment ``x``: bought by ``x`` and not yet
+    at the end of its ``life`` (the derivative of :func:`service_years` in ``x``)."""
+    if isinstance(life, float | int):
+        return bought_by(x, a, b) - bought_by(x - life, a, b)
+    y = x - life
+    at_once = b <= a
+    retired = xp.where(y > a, 1.0, 0.0) if at_once else xp.clip((y - a) / (b - a), 0.0, 1.0)
+    return bought_by(x, a, b) - retired
 
 
 def _bought_integral(y: Any, a: float, b: float, xp: ModuleType) -> Any:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import math
 
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+#: From here on, numbers are written in scientific notation.
+_SCIENTIFIC = 1e15 * 0.9995
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
 
 
 def compact(value: float, digits: int = 3) -> str:
-    """``1234567`` -> ``1.23M``; keeps ``digits`` significant figures."""
+    """``1234567`` -> ``1.23M``, ``2.5e19`` -> ``2.50e19``; keeps ``digits`` significant
+    figures."""
     if value is None or not math.isfinite(value):
         return str(value)
     sign = "-" if value < 0 else ""
     magnitude = abs(value)
+    if magnitude >= _SCIENTIFIC:  # FLOP and FLOP/s: 2.52e19 rather than 25200000T
+        mantissa, exponent = f"{magnitude:.{max(digits - 1, 0)}e}".split("e")
+        return f"{sign}{mantissa}e{int(exponent)}"
     for scale, suffix in _SCALES:
         if magnitude >= scale * 0.9995:
             return f"{sign}{_significant(magnitude / scale, digits)}{suffix}"
@@ -23,6 +29,7 @@ def compact(value: float, digits: int = 3) -> str:
 def _significant(x: float, digits: int) -> str:
     if x == 0:
         return "0"
+    x = float(f"{x:.{max(digits - 1, 0)}e}")  # rounded first: 0.9996 is 1.00, not 1.000
     decimals = max(digits - 1 - math.floor(math.log10(x)), 0)
     return f"{x:.{decimals}f}"
 

@@ -15,9 +15,11 @@ from estimator.errors import did_you_mean, listing
 from estimator.model.parts import AcceleratorType, TrainingRun, Tranche
 from estimator.model.periods import Period
 from estimator.model.quantities import (
+    ACCELERATOR_KINDS,
     IN_SERVICE_SLOT,
     LIFE_SLOT,
     NAME_PATTERN,
+    PEAK_SLOT,
     RESERVED_FLEET_NAMES,
     RUN_SLOTS,
     TRANCHE_SLOTS,
@@ -26,7 +28,7 @@ from estimator.model.quantities import (
 from estimator.spec.periods import PERIOD_FORMS, parse_period
 from estimator.spec.tomlread import Reader
 
-TYPE_META_KEYS = ("label", "groups", "note")
+TYPE_META_KEYS = ("label", "groups", "kind", "note")
 WHEN_KEYS = ("bought", "retired")
 TRANCHE_META_KEYS = ("label", "note", *WHEN_KEYS)
 TRANCHE_BELIEFS = (*(s.name for s in TRANCHE_SLOTS), LIFE_SLOT.name)
@@ -76,17 +78,30 @@ def _read_type(
     groups = _read_groups(reader, table, key)
     label = table.get("label", "")
     label = label if isinstance(label, str) else ""
+    kind = _read_kind(reader, table, key)
+    peak = PEAK_SLOT.name in table
     type_beliefs = [s.name for s in TYPE_SLOTS]
+    optional = (PEAK_SLOT.name,)
     if "tranches" in table:
         reader.check_keys(
-            table, key, (*TYPE_META_KEYS, "tranches", *type_beliefs), required=type_beliefs
+            table,
+            key,
+            (*TYPE_META_KEYS, "tranches", *type_beliefs, *optional),
+            required=type_beliefs,
         )
         tranches = _read_tranches(reader, table["tranches"], f"{key}.tranches", window)
         if not tranches:
             return None
-        return AcceleratorType(name, label, groups, tranches)
+        return AcceleratorType(name, label, groups, tranches, kind, peak)
     undated = "bought" not in table
-    allowed = (*TYPE_META_KEYS, *WHEN_KEYS, *type_beliefs, *TRANCHE_BELIEFS, IN_SERVICE_SLOT.name)
+    allowed = (
+        *TYPE_META_KEYS,
+        *WHEN_KEYS,
+        *type_beliefs,
+        *optional,
+        *TRANCHE_BELIEFS,
+        IN_SERVICE_SLOT.name,
+    )
     if not undated and IN_SERVICE_SLOT.name in table:
         reader.add(
             f"{key}.in_service",
@@ -96,7 +111,22 @@ def _read_type(
     required = [*type_beliefs, *(s.name for s in TRANCHE_SLOTS)]
     reader.check_keys(table, key, allowed, required=required)
     tranche = _read_when(reader, table, key, "", window)
-    return AcceleratorType(name, label, groups, (tranche,))
+    return AcceleratorType(name, label, groups, (tranche,), kind, peak)
+
+
+def _read_kind(reader: Reader, table: dict[str, Any], key: str) -> str:
+    kind = table.get("kind", "GPU")
+    by_case = {k.lower(): k for k in ACCELERATOR_KINDS}
+    if isinstance(kind, str) and kind.lower() in by_case:
+        return by_case[kind.lower()]
+    reader.add(
+        f"{key}.kind",
+        "unknown kind of accelerator",
+        kind,
+        allowed=listing(ACCELERATOR_KINDS),
+        hint=did_you_mean(str(kind), ACCELERATOR_KINDS),
+    )
+    return "GPU"
 
 
 def _read_groups(reader: Reader, table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -125,7 +155,12 @@ def _read_tranches(
             allowed="one [fleet.<type>.tranches.<name>] table per tranche",
         )
         return ()
-    reserved = {*TRANCHE_BELIEFS, *(s.name for s in TYPE_SLOTS), IN_SERVICE_SLOT.name}
+    reserved = {
+        *TRANCHE_BELIEFS,
+        *(s.name for s in TYPE_SLOTS),
+        PEAK_SLOT.name,
+        IN_SERVICE_SLOT.name,
+    }
     out = []
     for name, table in tables.items():
         where = f"{key}.{name}"

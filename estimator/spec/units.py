@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 CURRENCIES: tuple[str, ...] = ("USD", "CNY", "EUR", "GBP", "JPY", "HKD", "TWD", "KRW")
 
 _DEFINITIONS = (
-    "GPU = [accelerator] = gpu = GPUs = gpus = accelerator = accelerators = chip = chips",
+    "GPU = [accelerator] = gpu = GPUs = gpus = accelerator = accelerators = chip = chips"
+    " = TPU = TPUs = NPU = NPUs = H100e = H100_equivalent = H100_equivalents",
+    "FLOP = [compute] = _ = flop = FLOPs",
     "person = [headcount] = people = persons = employee = employees = FTE",
     "fraction = 1 = share",
     "ratio = 1",
