@@ -23,6 +23,7 @@ from estimator.model.schedule import (
     service_years,
     service_years_of_lives,
 )
+from estimator.review.assessment import Assessment
 from estimator.spec.lab import LabSpec
 
 D = dt.date
@@ -312,3 +313,19 @@ def test_the_same_draws_add_up_for_deepseek(deepseek: LabSpec) -> None:
     for name in ("spend.total", "cost.amortized", "spend.total.fleet", "opex.energy"):
         parts = sum(draws[f"{name}@{year.key}"] for year in deepseek.model.years)
         np.testing.assert_allclose(parts, draws[name], rtol=1e-12, err_msg=name)
+
+
+def test_every_draw_of_the_window_is_the_sum_of_its_years(
+    deepseek_assessment: Assessment,
+) -> None:
+    """On the shipped lab's own draws, the window's flows are the sum of its calendar
+    years draw by draw, and so the posterior means (same draws, same weights) too."""
+    result = deepseek_assessment.estimate
+    draws = result.prior_draws.values
+    years = result.spec.model.years
+    assert len(years) == 3
+    for name in ("spend.total", "cost.amortized", "opex.total", "spend.total.fleet"):
+        parts = sum(draws[f"{name}@{year.key}"] for year in years)
+        np.testing.assert_allclose(parts, draws[name], rtol=1e-12, err_msg=name)
+        means = sum(result.posterior[f"{name}@{year.key}"].mean for year in years)
+        assert means == pytest.approx(result.posterior[name].mean, rel=1e-12), name
