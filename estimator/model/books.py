@@ -295,6 +295,17 @@ class Books:
             out["compute.h100e"] = peak / H100_PEAK_FLOPS
         return out
 
+    def ownership_per_hour(self, type_name: str) -> Any:
+        """What an hour of one accelerator of a type costs its owner: its hardware
+        (servers and networking included) written off straight-line over its useful
+        life, averaged over the type's tranches by count, and the energy it draws."""
+        tranches = [tr for tr in self.tranches if tr.type == type_name]
+        per_life_year = add_present(self.zero, (tr.chips / tr.life for tr in tranches))
+        count = add_present(self.zero, (tr.count for tr in tranches))
+        hardware = per_life_year * self.per_chip / count / HOURS_PER_YEAR
+        energy = self.v[f"fleet.{type_name}.power"] * self.energy_rate / HOURS_PER_YEAR
+        return hardware + energy
+
     def peak_flops(self, t: float) -> Any:
         """Peak FLOP/s of the accelerators in service at the moment ``t``: bought, and
         not yet at the end of their life (an undated tranche ages at its share of time

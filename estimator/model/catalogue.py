@@ -206,6 +206,17 @@ def _results(structure: Structure) -> list[Quantity]:
                 kind="run",
             )
         )
+        if run.accelerator is not None:
+            out.append(
+                Quantity(
+                    f"runs.{run.name}.ownership_cost",
+                    "USD",
+                    f"Run {run.name}: GPU-hours x (hardware written off per hour of its "
+                    f"life + energy per hour) on the lab's own {run.accelerator}s",
+                    False,
+                    kind="run",
+                )
+            )
     return out
 
 

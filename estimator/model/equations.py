@@ -194,9 +194,11 @@ class LabModel:
             for name, key in names:
                 out[key] = stocks[name]
         for run in self.runs:
-            out[f"runs.{run.name}.rental_cost"] = (
-                v[f"runs.{run.name}.gpu_hours"] * v[f"runs.{run.name}.rental_price"]
-            )
+            hours = v[f"runs.{run.name}.gpu_hours"]
+            out[f"runs.{run.name}.rental_cost"] = hours * v[f"runs.{run.name}.rental_price"]
+            if run.accelerator is not None:
+                per_hour = books.ownership_per_hour(run.accelerator)
+                out[f"runs.{run.name}.ownership_cost"] = hours * per_hour
         return out
 
     @cached_property

@@ -254,11 +254,19 @@ def _findings(
         for run in spec.model.runs:
             s = result.posterior[f"runs.{run.name}.rental_cost"]
             share = s.median / head.median if head.median else math.nan
+            owned = result.posterior.get(f"runs.{run.name}.ownership_cost")
+            on_own = (
+                ""
+                if owned is None
+                else f" On the lab's own {run.accelerator}s (hardware written off per hour "
+                f"of its life, and energy) it cost {quantity(owned.median, owned.unit)} "
+                f"({interval(*owned.ci90, owned.unit)})."
+            )
             out.append(
                 f"The training run '{run.label or run.name}' cost "
                 f"{quantity(s.median, s.unit)} ({interval(*s.ci90, s.unit)}) at "
                 f"rental-equivalent prices: about {_percent(share)} of the median total spend. "
-                "It is a different estimand from the lab's spend."
+                "It is a different estimand from the lab's spend." + on_own
             )
     else:
         out.append(

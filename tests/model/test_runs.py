@@ -1,0 +1,88 @@
+"""A training run costed two ways: at rental prices and at what the lab's own accelerators
+cost per hour (hardware written off over its life, and energy), against closed forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from estimator.model.equations import LabModel
+from estimator.model.parts import AcceleratorType, TrainingRun, Tranche
+from estimator.model.periods import HOURS_PER_YEAR, Period
+
+from .test_accelerators import _inputs
+
+D = dt.date
+WINDOW = Period(D(2023, 7, 17), D(2025, 1, 31))
+
+
+def _model() -> LabModel:
+    types = (
+        AcceleratorType(
+            "x",
+            tranches=(
+                Tranche("early", Period(D(2021, 1, 1), D(2021, 12, 31))),
+                Tranche("late", Period(D(2024, 3, 1), D(2024, 8, 31)), own_life=True),
+            ),
+        ),
+        AcceleratorType("y"),
+    )
+    runs = (TrainingRun("on_x", accelerator="x"), TrainingRun("anywhere"))
+    return LabModel(types, runs, WINDOW)
+
+
+def _run_inputs() -> dict[str, float]:
+    inputs = {k: v for k, v in _inputs().items() if not k.endswith("peak_flops")}
+    inputs.update(
+        {
+            "fleet.y.in_service": 1.0,
+            "runs.on_x.gpu_hours": 2.788e6,
+            "runs.on_x.rental_price": 2.0,
+            "runs.anywhere.gpu_hours": 1e5,
+            "runs.anywhere.rental_price": 3.0,
+        }
+    )
+    return inputs
+
+
+def test_a_run_on_its_own_accelerators_costs_depreciation_and_energy_per_hour() -> None:
+    v = _run_inputs()
+    out = _model().evaluate(v)
+    per_chip = v["server.overhead"] / (1 - v["network.share"])  # servers and network
+    # Straight-line: each tranche's hardware over its own life, per accelerator of the type.
+    written_per_year = (
+        1000 * 10_000 / v["hardware.useful_life"] + 2000 * 30_000 / v["fleet.x.late.life"]
+    ) * per_chip
+    hardware_per_hour = written_per_year / 3000 / HOURS_PER_YEAR
+    energy_per_hour = 1.2 * v["energy.load"] * v["energy.pue"] * v["energy.price"]  # kWh
+    expected = 2.788e6 * (hardware_per_hour + energy_per_hour)
+    assert out["runs.on_x.ownership_cost"] == pytest.approx(expected, rel=1e-12)
+    assert out["runs.on_x.rental_cost"] == pytest.approx(2.788e6 * 2.0, rel=1e-15)
+
+
+def test_a_run_on_no_named_accelerator_has_no_ownership_cost() -> None:
+    model = _model()
+    assert "runs.anywhere.rental_cost" in model.quantities
+    assert "runs.anywhere.ownership_cost" not in model.quantities
+    assert "runs.on_x.ownership_cost" in model.quantities
+
+
+def test_numpy_and_pytensor_agree_on_run_costs() -> None:
+    import numpy as np
+    import pytensor
+    import pytensor.tensor as pt
+
+    model = _model()
+    rng = np.random.default_rng(7)
+    draws = {n: value * rng.uniform(0.7, 1.3, 40) for n, value in _run_inputs().items()}
+    symbols = {name: pt.vector(name.replace(".", "_")) for name in model.input_names}
+    graph = model.evaluate(symbols, xp=pt)
+    names = [n for n in model.derived_names if n.startswith("runs.")]
+    function = pytensor.function(
+        list(symbols.values()), [graph[n] for n in names], on_unused_input="ignore"
+    )
+    compiled = function(*(draws[n] for n in model.input_names))
+    expected = model.evaluate(draws)
+    for name, value in zip(names, compiled, strict=True):
+        np.testing.assert_allclose(value, expected[name], rtol=1e-10, err_msg=name)
