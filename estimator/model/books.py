@@ -40,7 +40,7 @@ KW_PER_MW = 1000.0
 @dataclass(frozen=True)
 class TrancheNumbers:
     """One tranche's numbers for one evaluation: when it was bought, how long it serves,
-    and its count, chip cost and power (arrays, or tensors)."""
+    and its count, unit price, chip cost and power (arrays, or tensors)."""
 
     type: str
     a: float
@@ -52,6 +52,7 @@ class TrancheNumbers:
     count: Any
     chips: Any
     kw: Any
+    unit_price: Any
 
 
 class Books:
@@ -96,6 +97,7 @@ class Books:
                 else:
                     life = self.life
                 count = v[f"{prefix}.count"]
+                price = v[f"{prefix}.unit_price"]
                 out.append(
                     TrancheNumbers(
                         acc.name,
@@ -106,8 +108,9 @@ class Books:
                         tranche.bought is None,
                         life is self.life,
                         count,
-                        count * v[f"{prefix}.unit_price"],
+                        count * price,
                         count * power,
+                        price,
                     )
                 )
         return out
@@ -299,10 +302,19 @@ class Books:
         """What an hour of one accelerator of a type costs its owner: its hardware
         (servers and networking included) written off straight-line over its useful
         life, averaged over the type's tranches by count, and the energy it draws."""
+        xp = self.xp
         tranches = [tr for tr in self.tranches if tr.type == type_name]
-        per_life_year = add_present(self.zero, (tr.chips / tr.life for tr in tranches))
-        count = add_present(self.zero, (tr.count for tr in tranches))
-        hardware = per_life_year * self.per_chip / count / HOURS_PER_YEAR
+        if len(tranches) == 1:
+            per_unit_year = tranches[0].unit_price / tranches[0].life
+        else:
+            # Weighted by count; where the type has no accelerators, the plain mean.
+            count = add_present(self.zero, (tr.count for tr in tranches))
+            weighted = add_present(self.zero, (tr.chips / tr.life for tr in tranches))
+            mean = add_present(self.zero, (tr.unit_price / tr.life for tr in tranches))
+            some = count > 0
+            safe = xp.where(some, count, 1.0)
+            per_unit_year = xp.where(some, weighted / safe, mean / len(tranches))
+        hardware = per_unit_year * self.per_chip / HOURS_PER_YEAR
         energy = self.v[f"fleet.{type_name}.power"] * self.energy_rate / HOURS_PER_YEAR
         return hardware + energy
 

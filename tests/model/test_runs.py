@@ -86,3 +86,15 @@ def test_numpy_and_pytensor_agree_on_run_costs() -> None:
     expected = model.evaluate(draws)
     for name, value in zip(names, compiled, strict=True):
         np.testing.assert_allclose(value, expected[name], rtol=1e-10, err_msg=name)
+
+
+def test_a_run_on_a_type_the_lab_has_none_of_is_still_costed_per_hour() -> None:
+    """With no accelerators of the type (a count of zero), the hour costs what one of its
+    tranches would: the plain mean over them, not 0/0."""
+    v = _run_inputs() | {"fleet.x.early.count": 0.0, "fleet.x.late.count": 0.0}
+    out = _model().evaluate(v)
+    per_chip = v["server.overhead"] / (1 - v["network.share"])
+    per_unit_year = (10_000 / v["hardware.useful_life"] + 30_000 / v["fleet.x.late.life"]) / 2
+    energy_per_hour = 1.2 * v["energy.load"] * v["energy.pue"] * v["energy.price"]
+    expected = 2.788e6 * (per_unit_year * per_chip / HOURS_PER_YEAR + energy_per_hour)
+    assert out["runs.on_x.ownership_cost"] == pytest.approx(expected, rel=1e-12)
