@@ -19,6 +19,7 @@ from estimator.spec.parse import load_lab
 from estimator.spec.units import Converter
 
 from ..conftest import REDUCED_LAB, write_lab
+from .agreement import assert_backends_agree
 
 D = dt.date
 LIFE = 4.0
@@ -129,23 +130,12 @@ def test_in_service_is_the_rate_of_service_time() -> None:
 
 
 def test_numpy_and_pytensor_agree_on_h100_equivalents() -> None:
-    import pytensor
-    import pytensor.tensor as pt
-
     model = _model()
     rng = np.random.default_rng(5)
     draws = {n: v * rng.uniform(0.7, 1.3, 50) for n, v in _inputs().items()}
-    symbols = {name: pt.vector(name.replace(".", "_")) for name in model.input_names}
-    graph = model.evaluate(symbols, xp=pt)
     names = [n for n in model.derived_names if n.startswith("compute.")]
     assert len(names) == 2 + len(MOMENTS)
-    function = pytensor.function(
-        list(symbols.values()), [graph[n] for n in names], on_unused_input="ignore"
-    )
-    compiled = function(*(draws[n] for n in model.input_names))
-    expected = model.evaluate(draws)
-    for name, value in zip(names, compiled, strict=True):
-        np.testing.assert_allclose(value, expected[name], rtol=1e-10, err_msg=name)
+    assert_backends_agree(model, draws, names)
 
 
 def test_no_h100_equivalents_unless_every_type_states_its_peak() -> None:

@@ -26,6 +26,8 @@ from estimator.model.schedule import (
 from estimator.review.assessment import Assessment
 from estimator.spec.lab import LabSpec
 
+from .agreement import assert_backends_agree
+
 D = dt.date
 LIFE = 4.0
 RATE = 2.0  # declining-balance factor
@@ -283,25 +285,13 @@ def test_data_centres_follow_the_it_power() -> None:
 
 
 def test_numpy_and_pytensor_agree_on_a_dated_lab() -> None:
-    import pytensor
-    import pytensor.tensor as pt
-
     for depreciation in ("straight_line", "declining_balance"):
         model = dated_model(depreciation)
         rng = np.random.default_rng(5)
         draws = {n: v * rng.uniform(0.7, 1.3, 50) for n, v in dated_inputs().items()}
         draws["share.attributable"] = rng.uniform(0.2, 0.9, 50)
         draws["datacentre.owned_share"] = rng.uniform(0.1, 0.9, 50)
-        symbols = {name: pt.vector(name.replace(".", "_")) for name in model.input_names}
-        graph = model.evaluate(symbols, xp=pt)
-        names = model.derived_names
-        function = pytensor.function(list(symbols.values()), [graph[n] for n in names])
-        compiled = function(*(draws[n] for n in model.input_names))
-        expected = model.evaluate(draws)
-        for name, value in zip(names, compiled, strict=True):
-            np.testing.assert_allclose(
-                value, np.broadcast_to(expected[name], (50,)), rtol=1e-10, err_msg=name
-            )
+        assert_backends_agree(model, draws, model.derived_names)
 
 
 def test_the_same_draws_add_up_for_deepseek(deepseek: LabSpec) -> None:
