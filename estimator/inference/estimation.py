@@ -189,9 +189,10 @@ def quick_posterior(
     """The quick path: the prior draws reweighted by the lab's evidence (or ``claims``)."""
     claims = spec.evidence if claims is None else claims
     active = np.ones(len(claims), dtype=bool)
-    if not claims:
+    constraints = spec.model.constraints
+    if not claims and not constraints:
         return ImportancePosterior(spec=spec, claims=claims, active=active, seed=seed, prior=prior)
-    log_ratios = sum_of_logliks(prior.values, claims)
+    log_ratios = sum_of_logliks(prior.values, claims, constraints)
     return ImportancePosterior(
         spec=spec,
         claims=claims,

@@ -21,7 +21,7 @@ from estimator.inference.chunks import CHUNK_SIZE, map_chunks
 from estimator.inference.forward import Draws
 from estimator.inference.gate import ESS_LIMIT, KHAT_LIMIT
 from estimator.model.claims import Claim
-from estimator.model.likelihood import claim_loglik
+from estimator.model.likelihood import claim_loglik, constraint_loglik
 from estimator.spec.lab import LabSpec
 
 
@@ -58,11 +58,27 @@ def claim_logliks(draws: Draws, claims: tuple[Claim, ...]) -> np.ndarray:
     return out
 
 
-def sum_of_logliks(values: Mapping[str, np.ndarray], claims: tuple[Claim, ...]) -> np.ndarray:
-    """Sum over claims of their log-likelihoods at each draw: the log importance ratio."""
+def sum_of_logliks(
+    values: Mapping[str, np.ndarray], claims: tuple[Claim, ...], constraints: tuple[str, ...] = ()
+) -> np.ndarray:
+    """Sum over claims of their log-likelihoods at each draw, and of the model's
+    ``constraints`` (:func:`constraint_logliks`): the log importance ratio."""
     total = np.zeros(len(next(iter(values.values()))))
     for claim in claims:
         total += claim_loglik(claim, values[claim.quantity])
+    if constraints:
+        total += constraint_logliks(values, constraints)
+    return total
+
+
+def constraint_logliks(
+    values: Mapping[str, np.ndarray], constraints: tuple[str, ...]
+) -> np.ndarray:
+    """The soft log-likelihood of the model's constraints (quantities that can't exceed
+    1) at each draw."""
+    total = np.zeros(len(next(iter(values.values()))))
+    for name in constraints:
+        total += constraint_loglik(np.asarray(values[name], dtype=float))
     return total
 
 
@@ -74,8 +90,10 @@ def prior_log_ratios(
     The draws are made and weighed chunk by chunk on several threads; only the ratios
     are kept (8 bytes a draw), so any number of draws fits in memory.
     """
-    evidence = spec.evidence
-    parts = map_chunks(spec, draws, seed, lambda c: sum_of_logliks(c, evidence), chunk_size)
+    evidence, constraints = spec.evidence, spec.model.constraints
+    parts = map_chunks(
+        spec, draws, seed, lambda c: sum_of_logliks(c, evidence, constraints), chunk_size
+    )
     return np.concatenate(list(parts))
 
 
@@ -87,7 +105,8 @@ def quick_update(spec: LabSpec, draws: int, seed: int = 0) -> Reweighting:
 def reweight(log_ratios: np.ndarray) -> Reweighting:
     """Pareto-smooth raw log importance ratios into normalised log weights.
 
-    With no claims (all ratios zero) the weights are uniform and k-hat is minus infinity.
+    With no claims (all ratios zero) the weights are uniform and k-hat is minus infinity;
+    so it is when the largest ratios are all equal (bounded weights, no tail to smooth).
     """
     from arviz_stats.base import array_stats
 
@@ -97,7 +116,12 @@ def reweight(log_ratios: np.ndarray) -> Reweighting:
     if np.ptp(log_ratios) == 0:
         n = len(log_ratios)
         return Reweighting(np.full(n, -math.log(n)), -math.inf, float(n))
-    smoothed, khat = array_stats.psislw(-log_ratios, r_eff=1.0)
+    try:
+        smoothed, khat = array_stats.psislw(-log_ratios, r_eff=1.0)
+    except ValueError:
+        # The largest ratios are all equal (a constraint, and no claim, weighs the draws
+        # 0 or 1): bounded weights have no tail to smooth, and are used as they are.
+        smoothed, khat = log_ratios - log_ratios.max(), -math.inf
     smoothed = np.asarray(smoothed, dtype=float)
     smoothed -= logsumexp(smoothed)
     ess = float(1.0 / np.sum(np.exp(2.0 * smoothed)))

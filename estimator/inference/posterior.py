@@ -26,7 +26,13 @@ import numpy as np
 from estimator.inference import nuts
 from estimator.inference.forward import Draws
 from estimator.inference.gate import KHAT_LIMIT
-from estimator.inference.importance import Reweighting, claim_logliks, resample_indices, reweight
+from estimator.inference.importance import (
+    Reweighting,
+    claim_logliks,
+    constraint_logliks,
+    resample_indices,
+    reweight,
+)
 from estimator.inference.pymc_model import NutsUnavailableError
 from estimator.inference.summaries import Summary, summarize, summarize_weighted, weighted_sum
 from estimator.inference.threads import thread_map
@@ -227,14 +233,26 @@ class ImportancePosterior(Posterior):
         """Each claim's log-likelihood at each prior draw, ``(claims, draws)``."""
         return claim_logliks(self.prior, self.claims)
 
+    @cached_property
+    def constraint_logliks(self) -> np.ndarray | None:
+        """The model's constraints' log-likelihood at each prior draw (``None``: it has
+        none)."""
+        constraints = self.spec.model.constraints
+        if not constraints:
+            return None
+        return constraint_logliks(self.prior.values, constraints)
+
     def refit(self, active: np.ndarray) -> ImportancePosterior:
         active = np.asarray(active, dtype=bool)
-        if not active.any():
+        constrained = self.constraint_logliks
+        if not active.any() and constrained is None:
             return dataclasses.replace(
                 self, active=active, reweighting=None, log_ratios=None, loo_khat=None
             )
         logliks = self.claim_logliks
         log_ratios = logliks[active].sum(0)
+        if constrained is not None:
+            log_ratios = log_ratios + constrained
         out = dataclasses.replace(
             self,
             active=active,

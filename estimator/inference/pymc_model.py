@@ -37,7 +37,14 @@ from estimator.model.distributions import (
     Triangular,
     Uniform,
 )
-from estimator.model.likelihood import Ops, component, log_bounds, mixed, pytensor_ops
+from estimator.model.likelihood import (
+    Ops,
+    component,
+    constraint_loglik,
+    log_bounds,
+    mixed,
+    pytensor_ops,
+)
 from estimator.spec.lab import LabSpec
 
 if TYPE_CHECKING:
@@ -255,6 +262,11 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
         ends = pm.Data(BOUNDS, claim_bounds(claims))
         if claims:
             pm.Potential("claims", _claims_loglik(claims, values, active, ends, pytensor_ops()))
+        constraints = spec.model.constraints
+        if constraints:
+            ops = pytensor_ops()
+            terms = [constraint_loglik(values[name], ops) for name in constraints]
+            pm.Potential("constraints", pt.sum(pt.stack(terms)))
     return model
 
 

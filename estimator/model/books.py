@@ -32,6 +32,7 @@ from estimator.model.schedule import (
     service_years,
     service_years_of_lives,
 )
+from estimator.model.usage import RentalNumbers, RunNumbers, rental_numbers, rental_peak
 
 MONTHS_PER_YEAR = 12.0
 KW_PER_MW = 1000.0
@@ -75,6 +76,8 @@ class Books:
         self.origin = structure.window.begins
         self.life = v["hardware.useful_life"]
         self.tranches = self._tranches()
+        self.rentals: list[RentalNumbers] = rental_numbers(structure, v)
+        self.runs = RunNumbers(self)
         self._ranges: dict[int, tuple[float, float]] = {}
 
     def _tranches(self) -> list[TrancheNumbers]:
@@ -141,12 +144,31 @@ class Books:
                 return service_years_of_lives(t, a, b, life)
         return service_years(t, a, b, life, self.xp)
 
+    def unit_years(self, tr: TrancheNumbers, t: float) -> Any:
+        """Years of service per accelerator of a tranche accumulated by ``t``."""
+        if t <= tr.a:
+            return 0.0
+        if tr.undated:
+            return _undated(t - tr.a, tr.serving, tr.life, self.xp, self.accounting)[0]
+        return self._served(t, tr.a, tr.b, tr.life)
+
     def accumulated(self, t: float) -> Accumulated:
         """Every flow, accumulated from the beginning up to the moment ``t``, in chip
-        dollars, kW and person-years."""
+        dollars, kW, person-years, dollars of rent and accelerator-hours."""
         sums = Accumulated(self.zero, self._person_years(t))
         straight = self.accounting.depreciation == "straight_line"
         dc = self.datacentre
+        hours = self.structure.counts_hours
+        for rental in self.rentals:
+            share = rental.accrued(t)
+            sums.add(f"rent.{rental.name}", 0, rental.cost, share)
+            if hours and rental.hours is not None:
+                sums.add("rented_hours", 0, rental.hours, share)
+        if hours:
+            for run in self.structure.runs:
+                if run.dates is not None:
+                    share = bought_by(t, run.dates.begins, run.dates.ends)
+                    sums.add("run_hours", 0, self.runs.hours[run.name], share)
         for index, tr in enumerate(self.tranches):
             if t <= tr.a:
                 continue
@@ -172,6 +194,8 @@ class Books:
                     sums.add("other_chip_years", index, tr.chips, served)
             sums.add("chips", index, tr.chips, bought)
             sums.add("kw_years", index, tr.kw, served)
+            if hours:
+                sums.add("unit_years", index, tr.count, served)
             if dc is not None and dc.mode != "leased":
                 sums.add("kw_bought", index, tr.kw, bought)
                 dc_served = self._served(t, tr.a, tr.b, self.v["datacentre.life"])
@@ -292,7 +316,7 @@ class Books:
                 "fleet.value": on_books * self.per_chip,
             }
         )
-        if self.structure.types and all(acc.peak for acc in self.structure.types):
+        if self.structure.peaks_known:
             peak = self.peak_flops(t)
             out["compute.peak_flops"] = peak
             out["compute.h100e"] = peak / H100_PEAK_FLOPS
@@ -321,7 +345,7 @@ class Books:
     def peak_flops(self, t: float) -> Any:
         """Peak FLOP/s of the accelerators in service at the moment ``t``: bought, and
         not yet at the end of their life (an undated tranche ages at its share of time
-        in service)."""
+        in service), and those rented then."""
         v, xp = self.v, self.xp
         terms = []
         for tr in self.tranches:
@@ -332,6 +356,9 @@ class Books:
             else:
                 share = in_service(t, tr.a, tr.b, tr.life, xp)
             terms.append(tr.count * share * v[f"fleet.{tr.type}.peak_flops"])
+        for rental, numbers in zip(self.structure.rentals, self.rentals, strict=True):
+            if numbers.count is not None and numbers.a < t <= numbers.b:
+                terms.append(numbers.count * rental_peak(self.structure, rental, v))
         return add_present(self.zero, terms)
 
 

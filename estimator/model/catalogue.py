@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from estimator.model.parts import Structure
+from estimator.model.parts import Rental, Structure, TrainingRun
 from estimator.model.periods import Period
 from estimator.model.quantities import (
     DATACENTRE_INPUTS,
@@ -17,10 +17,15 @@ from estimator.model.quantities import (
     OWN_FLOWS,
     PEAK_SLOT,
     PERIOD_TABLE,
+    RENT_FLOWS,
+    RENTAL_BASES,
+    RENTAL_SLOTS,
+    RUN_BASES,
     RUN_SLOTS,
     SHARED_FLOWS,
     TRANCHE_SLOTS,
     TYPE_SLOTS,
+    UNOWNED_DEFAULTS,
     Kind,
     Quantity,
     Scope,
@@ -36,6 +41,8 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
     for slot in GLOBAL_SLOTS:
         if slot.name == "staff.pay":  # headcounts come first among the staff's inputs
             slots.update(_headcount_slots(structure))
+        if not structure.types and slot.name in UNOWNED_DEFAULTS:
+            slot = replace(slot, default=UNOWNED_DEFAULTS[slot.name])
         slots[slot.name] = slot
     if structure.datacentre is not None:
         for key in DATACENTRE_INPUTS[structure.datacentre.mode]:
@@ -55,13 +62,37 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
             path = ("fleet", acc.name, "tranches", tranche.name)
             _add_tranche(slots, acc.prefix(tranche), path, tranche.own_life)
     for run in structure.runs:
-        for s in RUN_SLOTS:
-            _add(slots, f"runs.{run.name}", s)
+        for key in run_inputs(run):
+            _add(slots, f"runs.{run.name}", RUN_SLOTS[key])
+    for rental in structure.rentals:
+        for key in rental_inputs(rental):
+            _add(slots, f"rent.{rental.name}", RENTAL_SLOTS[key])
     # Last, so that stating a peak leaves every other input's draws as they were.
     for acc in structure.types:
         if acc.peak:
             _add(slots, f"fleet.{acc.name}", PEAK_SLOT)
+    for rental in structure.rentals:
+        if rental.peak:
+            _add(slots, f"rent.{rental.name}", PEAK_SLOT)
     return slots
+
+
+def run_inputs(run: TrainingRun) -> tuple[str, ...]:
+    """The inputs a run states, in order (hours and price first, as runs always had)."""
+    keys = list(RUN_BASES[run.basis])
+    if run.mfu and "mfu" not in keys:
+        keys.append("mfu")
+    if run.priced:
+        keys.insert(1 if run.basis == "hours" else len(keys), "rental_price")
+    return tuple(keys)
+
+
+def rental_inputs(rental: Rental) -> tuple[str, ...]:
+    """The inputs a rental contract states, in order."""
+    keys = RENTAL_BASES[rental.basis]
+    if rental.basis == "commitment" and rental.counted:
+        keys = (*keys, "count")
+    return keys
 
 
 def _headcount_slots(structure: Structure) -> dict[str, Slot]:
@@ -142,7 +173,7 @@ def _results(structure: Structure) -> list[Quantity]:
         stock("capex.attributable", "USD", "Hardware capex x attributable share", "lab"),
         stock("fleet.value", "USD", "Hardware still on the books at the window's end"),
     ]
-    if structure.types and all(acc.peak for acc in structure.types):
+    if structure.peaks_known:
         out += [
             stock(
                 "compute.peak_flops",
@@ -176,6 +207,8 @@ def _results(structure: Structure) -> list[Quantity]:
         )
     for name, text in OWN_FLOWS:
         out.append(Quantity(name, "USD", text, False, kind="flow", scope="any"))
+    out += _rental_results(structure)
+    out += _compute_results(structure)
     out.append(
         Quantity(
             "opex.per_year",
@@ -197,27 +230,109 @@ def _results(structure: Structure) -> list[Quantity]:
         )
     )
     for run in structure.runs:
+        out += _run_results(structure, run)
+    return out
+
+
+def _run_results(structure: Structure, run: TrainingRun) -> list[Quantity]:
+    def result(key: str, unit: str, text: str) -> Quantity:
+        return Quantity(
+            f"runs.{run.name}.{key}", unit, f"Run {run.name}: {text}", False, kind="run"
+        )
+
+    out = []
+    if run.basis != "hours":
+        how = {
+            "accelerators": "accelerators x days x 24",
+            "flop": "FLOP / (peak FLOP/s x utilisation x 3,600)",
+            "parameters": "6 x parameters x tokens / (peak FLOP/s x utilisation x 3,600)",
+        }[run.basis]
+        out.append(result("gpu_hours", "GPU*hour", f"accelerator-hours, {how}"))
+    if run.basis == "parameters":
+        out.append(result("flop", "FLOP", "training compute, 6 x parameters x tokens"))
+    elif run.basis != "flop" and run.mfu and run_peak(structure, run):
+        out.append(result("flop", "FLOP", "training compute, hours x peak FLOP/s x utilisation"))
+    price = "rental price" if run.priced else f"the price of contract {run.rental}"
+    out.append(result("rental_cost", "USD", f"GPU-hours x {price} (rental-equivalent)"))
+    if run.accelerator is not None:
         out.append(
-            Quantity(
-                f"runs.{run.name}.rental_cost",
+            result(
+                "ownership_cost",
                 "USD",
-                f"Run {run.name}: GPU-hours x rental price (rental-equivalent)",
-                False,
-                kind="run",
+                "GPU-hours x (hardware written off per hour of its life + energy per hour) "
+                f"on the lab's own {run.accelerator}s",
             )
         )
-        if run.accelerator is not None:
-            out.append(
-                Quantity(
-                    f"runs.{run.name}.ownership_cost",
-                    "USD",
-                    f"Run {run.name}: GPU-hours x (hardware written off per hour of its "
-                    f"life + energy per hour) on the lab's own {run.accelerator}s",
-                    False,
-                    kind="run",
-                )
+    if run.dates is not None:
+        out.append(
+            result(
+                "capacity_share",
+                "fraction",
+                "its accelerator-hours over those its accelerators had over its dates (at most 1)",
             )
+        )
     return out
+
+
+def run_peak(structure: Structure, run: TrainingRun) -> bool:
+    """Whether the accelerators a run used state their peak FLOP/s."""
+    if run.accelerator is not None:
+        return next(a for a in structure.types if a.name == run.accelerator).peak
+    if run.rental is not None:
+        rental = structure.rental(run.rental)
+        if rental.accelerator is not None:
+            return next(a for a in structure.types if a.name == rental.accelerator).peak
+        return rental.peak
+    return False
+
+
+def _rental_results(structure: Structure) -> list[Quantity]:
+    if not structure.rentals:
+        return []
+    out = [
+        Quantity(
+            f"rent.{r.name}.cost",
+            "USD",
+            f"Contract {r.name} ({r.provider or 'rental'}) in the period",
+            False,
+            kind="flow",
+            scope="any",
+        )
+        for r in structure.rentals
+    ]
+    for name, text in RENT_FLOWS:
+        out.append(Quantity(name, "USD", text, False, kind="flow", scope="any"))
+    return out
+
+
+def _compute_results(structure: Structure) -> list[Quantity]:
+    if not structure.counts_hours:
+        return []
+    return [
+        Quantity(
+            "compute.gpu_hours",
+            "GPU*hour",
+            "Accelerator-hours the lab had in the period: its own in service and those rented",
+            False,
+            kind="flow",
+            scope="fleet",
+        ),
+        Quantity(
+            "runs.gpu_hours",
+            "GPU*hour",
+            "Accelerator-hours of the named runs that fall in the period (dated runs)",
+            False,
+            kind="flow",
+        ),
+        Quantity(
+            "runs.share_of_compute",
+            "fraction",
+            "The named runs' accelerator-hours over the lab's in the period",
+            False,
+            kind="average",
+            scope="fleet",
+        ),
+    ]
 
 
 def periodic(quantity: Quantity) -> bool:
@@ -240,6 +355,8 @@ def table_names(quantities: dict[str, Quantity]) -> list[str]:
     """The flows reported for each calendar year, both scopes where there are two."""
     out = []
     for name in PERIOD_TABLE:
+        if name not in quantities:
+            continue
         out.append(name)
         if fleet_name(name) in quantities:
             out.append(fleet_name(name))

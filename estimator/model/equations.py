@@ -29,6 +29,7 @@ from estimator.model.parts import (
     AcceleratorType,
     Accounting,
     DataCentre,
+    Rental,
     Staff,
     Structure,
     TrainingRun,
@@ -60,6 +61,8 @@ class LabModel:
         are at its end; nothing is bought after it.
     staff, datacentre, accounting
         When headcounts are stated, how data centres are had, how hardware is written off.
+    rentals : sequence of Rental
+        The accelerators the lab rents, contract by contract.
     reporting : Period, optional
         The window results are shown for (default: the lab's window). Flows named plainly
         (``spend.total``) are over it, and each of its calendar years has the flows of
@@ -77,6 +80,7 @@ class LabModel:
         staff: Staff | None = None,
         datacentre: DataCentre | None = None,
         accounting: Accounting | None = None,
+        rentals: tuple[Rental, ...] = (),
         reporting: Period | None = None,
         requested: tuple[Request, ...] = (),
     ):
@@ -87,6 +91,7 @@ class LabModel:
             staff or Staff(),
             datacentre,
             accounting or Accounting(),
+            tuple(rentals),
         )
         self.types, self.runs, self.window = self.structure.types, self.structure.runs, window
         self.reporting = reporting or window
@@ -115,6 +120,7 @@ class LabModel:
             staff=self.structure.staff,
             datacentre=self.structure.datacentre,
             accounting=self.structure.accounting,
+            rentals=self.structure.rentals,
             reporting=reporting or self.reporting,
             requested=self.requested if requested is None else requested,
         )
@@ -193,13 +199,16 @@ class LabModel:
             stocks = books.stocks(period.ends, at.get(period.ends))
             for name, key in names:
                 out[key] = stocks[name]
-        for run in self.runs:
-            hours = v[f"runs.{run.name}.gpu_hours"]
-            out[f"runs.{run.name}.rental_cost"] = hours * v[f"runs.{run.name}.rental_price"]
-            if run.accelerator is not None:
-                per_hour = books.ownership_per_hour(run.accelerator)
-                out[f"runs.{run.name}.ownership_cost"] = hours * per_hour
+        out.update(books.runs.results(self.quantities))
         return out
+
+    @property
+    def constraints(self) -> tuple[str, ...]:
+        """Quantities that can't exceed 1: each dated run's share of the accelerator-hours
+        its accelerators had over its dates (a run can't use hours that did not exist)."""
+        return tuple(
+            f"runs.{run.name}.capacity_share" for run in self.runs if run.dates is not None
+        )
 
     @cached_property
     def _plan(self) -> _Plan:
@@ -213,8 +222,9 @@ class LabModel:
         moments = set()
         for period in dict.fromkeys(flow_periods):
             moments |= {period.begins, period.ends}
+        flow_names = (*FLOW_NAMES, *(f"rent.{r.name}.cost" for r in self.structure.rentals))
         flows = [
-            (period, self._kept(FLOW_NAMES, period, plain=period == self.reporting))
+            (period, self._kept(flow_names, period, plain=period == self.reporting))
             for period in dict.fromkeys(flow_periods)
         ]
         stock_names = [n for n, q in self.plain.items() if q.kind == "stock" and not q.is_input]

@@ -14,7 +14,7 @@ from estimator.model.accumulate import (
     scaled,
     unless_zero,
 )
-from estimator.model.periods import Period
+from estimator.model.periods import HOURS_PER_YEAR, Period
 from estimator.model.quantities import SHARED_FLOWS, fleet_name
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ FLOW_NAMES: tuple[str, ...] = (
     "opex.staff.equity",
     "opex.services",
     "staff.headcount",
+    "rent.total",
+    "compute.gpu_hours",
+    "runs.gpu_hours",
+    "runs.share_of_compute",
 )
 
 
@@ -96,6 +100,15 @@ class Flows:
             if books.staff_times:
                 return self._person_years() / self.years
             return books.headcounts[0]
+        if name.startswith("rent."):
+            return self._rent(name)
+        if name == "compute.gpu_hours":
+            owned = scaled(None, self._change("unit_years"), HOURS_PER_YEAR)
+            return add_present(books.zero, (owned, self._change("rented_hours")))
+        if name == "runs.gpu_hours":
+            return or_zero(books.zero, self._change("run_hours"))
+        if name == "runs.share_of_compute":
+            return self["runs.gpu_hours"] / self["compute.gpu_hours"]
         fleet = name.endswith(".fleet")
         suffix = ".fleet" if fleet else ""
         base = name[: -len(suffix)] if fleet else name
@@ -106,6 +119,8 @@ class Flows:
             terms = ["opex.maintenance" + suffix, "opex.facilities" + suffix, "opex.services"]
         elif base == "opex.total":
             terms = ["opex.energy" + suffix, "opex.staff", "opex.other" + suffix]
+            if books.rentals:
+                terms.append("rent.total")
         elif base == "spend.total":
             terms = ["purchases.hardware" + suffix, "purchases.datacentre" + suffix]
             terms.append("opex.total" + suffix)
@@ -115,6 +130,14 @@ class Flows:
         else:
             raise KeyError(name)
         return add_present(books.zero, (self[term] for term in terms))
+
+    def _rent(self, name: str) -> Any:
+        """What the lab's rental contracts cost in the period (all, or one)."""
+        zero = self.books.zero
+        if name == "rent.total":
+            return add_present(zero, (self[f"rent.{r.name}.cost"] for r in self.books.rentals))
+        contract = name.removeprefix("rent.").removesuffix(".cost")
+        return or_zero(zero, self._change(f"rent.{contract}"))
 
     def _person_years(self) -> Any:
         if "\0person_years" not in self.values:

@@ -180,6 +180,20 @@ def claim_loglik(
     return claim_terms(claim, quantity, ops, bounds)[0]
 
 
+#: How soft the edge of a constraint is, on the log scale: a quantity 5% over its limit
+#: is one standard deviation outside it (weight 0.16), 15% over three (0.001). The dates
+#: a run and a contract are given are rarely exact to the week, and a sharper edge makes
+#: NUTS diverge against it.
+CONSTRAINT_SOFTNESS = 0.05
+
+
+def constraint_loglik(share: Any, ops: Ops = NUMPY_OPS) -> Any:
+    """``log P(share <= 1)`` under a soft edge: about 0 inside the limit, falling steeply
+    past it. What the model's constraints (a run's share of the hours that existed) add to
+    the log-likelihood, so that draws breaking them carry next to no weight."""
+    return ops.log_ndtr(-ops.log(share) / CONSTRAINT_SOFTNESS)
+
+
 def reliable_probability(claim: Claim, quantity: np.ndarray) -> np.ndarray:
     """For each draw of the quantity, the probability that the claim is reliable."""
     total, reliable, _ = claim_terms(claim, np.asarray(quantity, dtype=float))

@@ -1,6 +1,6 @@
 """What a lab is made of, apart from the numbers: its accelerator types and the tranches
-they were bought in, its training runs, its staff's dated headcounts, its data centres, how
-it depreciates hardware, and its window.
+they were bought in, the accelerators it rents, its training runs, its staff's dated
+headcounts, its data centres, how it depreciates hardware, and its window.
 
 These are the structure a lab's files state; the beliefs about the numbers (how many,
 at what price) are the inputs of :class:`~estimator.model.equations.LabModel`.
@@ -19,6 +19,14 @@ from estimator.model.schedule import Depreciation
 DataCentreMode = Literal["owned", "leased", "mixed"]
 DATACENTRE_MODES: tuple[str, ...] = ("owned", "leased", "mixed")
 DEPRECIATION_METHODS: tuple[str, ...] = ("straight_line", "declining_balance")
+#: How a rental contract is priced: accelerator-hours x a price per hour (``hours``), a
+#: number of accelerators x the contract's hours x a price per hour (``count``), or an
+#: amount committed per year (``commitment``).
+RentalBasis = Literal["hours", "count", "commitment"]
+#: How a training run's accelerator-hours are stated: directly (``hours``), as
+#: accelerators x days (``accelerators``), or as training compute in FLOP, given
+#: (``flop``) or 6 x parameters x tokens (``parameters``), over peak FLOP/s x utilisation.
+RunBasis = Literal["hours", "accelerators", "flop", "parameters"]
 
 
 @dataclass(frozen=True)
@@ -74,12 +82,55 @@ class AcceleratorType:
 
 
 @dataclass(frozen=True)
+class Rental:
+    """A contract renting accelerators from a provider between two dates; its cost
+    accrues evenly over them.
+
+    Attributes
+    ----------
+    basis : RentalBasis
+        How it is priced (its inputs: ``rent.<name>.gpu_hours`` and ``.price``,
+        ``.count`` and ``.price``, or ``.per_year``, with an optional ``.count``).
+    accelerator : str or None
+        An accelerator type of the lab's own fleet that these are (their hours then add
+        to that type's, and its peak FLOP/s is theirs).
+    counted : bool
+        Whether the accelerators rented are known (by hours or by count): then they add
+        to the lab's accelerator-hours and to what runs can use.
+    peak : bool
+        Whether the contract states its accelerators' peak FLOP/s (``.peak_flops``).
+    """
+
+    name: str
+    dates: Period
+    basis: RentalBasis
+    label: str = ""
+    provider: str = ""
+    accelerator: str | None = None
+    kind: str = "GPU"
+    counted: bool = True
+    peak: bool = False
+
+
+@dataclass(frozen=True)
 class TrainingRun:
-    """A named training run costed at rental-equivalent prices."""
+    """A named training run: where it ran (an accelerator type of the lab's own, or a
+    rental contract), when, and how its accelerator-hours are stated.
+
+    ``priced`` says whether it states its own rental price (otherwise, on a contract
+    priced by the hour, the contract's price is its rental-equivalent price); ``mfu``
+    whether it states its utilisation (needed for FLOP-defined runs; for others it gives
+    the run's FLOP).
+    """
 
     name: str
     label: str = ""
     accelerator: str | None = None
+    rental: str | None = None
+    dates: Period | None = None
+    basis: RunBasis = "hours"
+    priced: bool = True
+    mfu: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +171,28 @@ class Structure:
     staff: Staff = field(default_factory=Staff)
     datacentre: DataCentre | None = None
     accounting: Accounting = field(default_factory=Accounting)
+    rentals: tuple[Rental, ...] = ()
+
+    @cached_property
+    def counts_hours(self) -> bool:
+        """Whether accelerator-hours are counted: when some run states its dates."""
+        return any(run.dates is not None for run in self.runs)
+
+    @cached_property
+    def peaks_known(self) -> bool:
+        """Whether every accelerator the lab owns or rents by count has a peak FLOP/s."""
+        types = {acc.name: acc for acc in self.types}
+        counted = [r for r in self.rentals if r.counted]
+        if not self.types and not counted:
+            return False
+        rented = all(
+            r.peak or (r.accelerator is not None and types[r.accelerator].peak) for r in counted
+        )
+        return rented and all(acc.peak for acc in self.types)
+
+    def rental(self, name: str) -> Rental:
+        """The rental contract named ``name``."""
+        return next(r for r in self.rentals if r.name == name)
 
     @cached_property
     def groups(self) -> dict[str, tuple[str, ...]]:

@@ -145,6 +145,19 @@ GLOBAL_SLOTS: tuple[Slot, ...] = (
     ),
 )
 
+#: Inputs about owned hardware that a lab owning no accelerators need not state: they
+#: multiply nothing there, so they take these values unless stated.
+UNOWNED_DEFAULTS: dict[str, float] = {
+    "share.attributable": 1.0,
+    "server.overhead": 1.0,
+    "network.share": 0.0,
+    "energy.load": 1.0,
+    "energy.pue": 1.0,
+    "energy.price": 0.0,
+    "maintenance.rate": 0.0,
+    "hardware.useful_life": 1.0,
+}
+
 #: The average headcount over the window, when no dated headcounts are given.
 HEADCOUNT_SLOT = Slot("staff.headcount", "person", "positive", "Average headcount over the window")
 
@@ -213,11 +226,56 @@ IN_SERVICE_SLOT = Slot(
 #: A tranche's own useful life.
 LIFE_SLOT = Slot("life", "year", "positive", "Useful life of this tranche")
 
-#: Inputs stated for each named training run ``runs.<run>.<slot>``.
-RUN_SLOTS: tuple[Slot, ...] = (
-    Slot("gpu_hours", "GPU*hour", "positive", "Accelerator-hours of the run"),
-    Slot("rental_price", "USD/(GPU*hour)", "positive", "Rental price per accelerator-hour"),
-)
+#: Inputs a training run may state ``runs.<run>.<slot>``, by name.
+RUN_SLOTS: dict[str, Slot] = {
+    s.name: s
+    for s in (
+        Slot("gpu_hours", "GPU*hour", "positive", "Accelerator-hours of the run"),
+        Slot("accelerators", "GPU", "positive", "Accelerators the run used at once"),
+        Slot("days", "day", "positive", "Days the run took"),
+        Slot("flop", "FLOP", "positive", "Training compute of the run"),
+        Slot(
+            "parameters",
+            "parameter",
+            "positive",
+            "Parameters (active ones, for a mixture of experts)",
+        ),
+        Slot("tokens", "token", "positive", "Training tokens"),
+        Slot(
+            "mfu",
+            "fraction",
+            "share",
+            "Model FLOP utilisation: achieved over peak FLOP/s",
+        ),
+        Slot("rental_price", "USD/(GPU*hour)", "positive", "Rental price per accelerator-hour"),
+    )
+}
+#: The inputs that state a run's accelerator-hours, by how it states them.
+RUN_BASES: dict[str, tuple[str, ...]] = {
+    "hours": ("gpu_hours",),
+    "accelerators": ("accelerators", "days"),
+    "flop": ("flop", "mfu"),
+    "parameters": ("parameters", "tokens", "mfu"),
+}
+#: FLOP per parameter and token of a training run (forward and backward passes).
+FLOP_PER_PARAMETER_TOKEN = 6.0
+#: Inputs a rental contract may state ``rent.<contract>.<slot>``, by name.
+RENTAL_SLOTS: dict[str, Slot] = {
+    s.name: s
+    for s in (
+        Slot("gpu_hours", "GPU*hour", "positive", "Accelerator-hours rented under the contract"),
+        Slot("count", "GPU", "positive", "Accelerators rented under the contract"),
+        Slot("price", "USD/(GPU*hour)", "positive", "Price per accelerator-hour"),
+        Slot("per_year", "USD/year", "positive", "Amount committed per year of the contract"),
+    )
+}
+#: The inputs of a rental contract, by how it is priced (a commitment may also state
+#: its ``count``).
+RENTAL_BASES: dict[str, tuple[str, ...]] = {
+    "hours": ("gpu_hours", "price"),
+    "count": ("count", "price"),
+    "commitment": ("per_year",),
+}
 
 #: Costs over a period that exist in both scopes: name, description.
 SHARED_FLOWS: tuple[tuple[str, str], ...] = (
@@ -247,6 +305,11 @@ OWN_FLOWS: tuple[tuple[str, str], ...] = (
     ("opex.staff.equity", "Staff equity in the period"),
     ("opex.services", "Data, licences, services and other costs in the period"),
 )
+#: Rentals over a period, for a lab that rents (the lab's own cost: no share applies,
+#: and the provider's hardware is never the lab's).
+RENT_FLOWS: tuple[tuple[str, str], ...] = (
+    ("rent.total", "Accelerators rented in the period (every contract; an operating cost)"),
+)
 #: Flows reported for each calendar year of the window, in both scopes where they have
 #: two (the per-year table and figure).
 PERIOD_TABLE: tuple[str, ...] = (
@@ -262,6 +325,7 @@ PERIOD_TABLE: tuple[str, ...] = (
     "opex.maintenance",
     "opex.facilities",
     "opex.services",
+    "rent.total",
 )
 #: The parts of the cash view, which add up to ``spend.total`` (the per-year figure).
 CASH_PARTS: tuple[str, ...] = (
@@ -272,6 +336,7 @@ CASH_PARTS: tuple[str, ...] = (
     "opex.maintenance",
     "opex.facilities",
     "opex.services",
+    "rent.total",
 )
 
 

@@ -239,12 +239,27 @@ def _findings(
                 f"{interval(*head.ci90, head.unit)})."
             )
         head = result.posterior["spend.total"]
+        what = "the attributable share of hardware capex plus operating costs"
+        if spec.model.structure.rentals and spec.model.types:
+            what += ", accelerators rented included"
+        elif spec.model.structure.rentals:
+            what = (
+                "accelerators rented, staff and other operating costs (the provider's "
+                "hardware is never the lab's capex)"
+            )
         out.append(
             f"From {window.start} to {window.end}, {spec.title} spent "
             f"{quantity(head.median, head.unit)} (90% credible interval "
-            f"{interval(*head.ci90, head.unit)}) in the cash view: the attributable share "
-            "of hardware capex plus operating costs over the window (spend.total)."
+            f"{interval(*head.ci90, head.unit)}) in the cash view: {what} over the window "
+            "(spend.total)."
         )
+        rented = result.posterior.get("rent.total")
+        if rented is not None:
+            out.append(
+                f"Rentals cost {quantity(rented.median, rented.unit)} "
+                f"({interval(*rented.ci90, rented.unit)}; rent.total) over the window, in "
+                "both views: a renter pays for the hours, not for the hardware."
+            )
         amortized = result.posterior["cost.amortized"]
         out.append(
             "Spreading hardware over its useful life and charging only the time in service, "
@@ -262,11 +277,18 @@ def _findings(
                 f"of its life, and energy) it cost {quantity(owned.median, owned.unit)} "
                 f"({interval(*owned.ci90, owned.unit)})."
             )
+            used = result.posterior.get(f"runs.{run.name}.capacity_share")
+            fits = (
+                ""
+                if used is None
+                else f" It used {_percent(used.median)} ({_percent(used.ci90[0])} to "
+                f"{_percent(used.ci90[1])}) of the hours its accelerators had over its dates."
+            )
             out.append(
                 f"The training run '{run.label or run.name}' cost "
                 f"{quantity(s.median, s.unit)} ({interval(*s.ci90, s.unit)}) at "
                 f"rental-equivalent prices: about {_percent(share)} of the median total spend. "
-                "It is a different estimand from the lab's spend." + on_own
+                "It is a different estimand from the lab's spend." + on_own + fits
             )
     else:
         out.append(

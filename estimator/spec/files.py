@@ -31,9 +31,12 @@ PRIORS_FILES: dict[str, tuple[str, ...]] = {
         "datacentre",
     ),
     "runs.toml": ("runs",),
+    "rentals.toml": ("rent",),
     "correlations.toml": ("correlations",),
 }
-REQUIRED_FILES = ("lab.toml", "fleet.toml", "costs.toml")
+REQUIRED_FILES = ("lab.toml", "costs.toml")
+#: A lab owns accelerators, rents them, or both: one of these files is needed.
+FLEET_FILES = ("fleet.toml", "rentals.toml")
 #: Other files a lab folder may hold: the claims ledger, questions, scenarios, notes.
 CLAIMS_FILE = "claims.toml"
 QUESTIONS_FILE = "questions.toml"
@@ -77,7 +80,13 @@ class LabFiles:
         problems = tuple(
             p
             for p in self.problems
-            if not (p.file == self.where(name) and p.message == "missing required file")
+            if not (
+                p.message == "missing required file"
+                and (
+                    p.file == self.where(name)
+                    or (name in FLEET_FILES and p.file == self.where(FLEET_FILES[0]))
+                )
+            )
         )
         return dataclasses.replace(self, contents={**self.contents, name: data}, problems=problems)
 
@@ -111,6 +120,14 @@ def read_lab_files(folder: str | Path) -> LabFiles:
                 "missing required file",
                 allowed="see priors/README.md for its contents",
             )
+    if not any(name in entries for name in FLEET_FILES):
+        problems.add(
+            f"{label}/{FLEET_FILES[0]}",
+            "",
+            "missing required file",
+            allowed="fleet.toml (accelerators the lab owns), rentals.toml (those it rents), "
+            "or both; see priors/README.md",
+        )
     contents = {}
     for name in INPUT_FILES:
         if name in entries:
@@ -137,7 +154,9 @@ def _entries(path: Path, label: str) -> list[str]:
     except OSError as exc:
         raise SpecError([_problem(label, f"the folder can't be read ({exc.strerror})")]) from None
     if not entries:
-        raise SpecError([_problem(label, "the folder is empty", ", ".join(REQUIRED_FILES))])
+        raise SpecError(
+            [_problem(label, "the folder is empty", ", ".join((*REQUIRED_FILES, *FLEET_FILES)))]
+        )
     return entries
 
 

@@ -1,5 +1,5 @@
-"""Reading ``fleet.toml`` and ``runs.toml``: the accelerator types, the tranches they were
-bought in (when, and until when they serve), and the training runs.
+"""Reading ``fleet.toml``: the accelerator types and the tranches they were bought in
+(when, and until when they serve).
 
 A type bought at one time states ``bought`` (and its ``count`` and ``unit_price`` beliefs)
 itself; a type bought several times has ``[fleet.<type>.tranches.<name>]`` tables, each
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from estimator.errors import did_you_mean, listing
-from estimator.model.parts import AcceleratorType, TrainingRun, Tranche
+from estimator.model.parts import AcceleratorType, Tranche
 from estimator.model.periods import Period
 from estimator.model.quantities import (
     ACCELERATOR_KINDS,
@@ -21,7 +21,6 @@ from estimator.model.quantities import (
     NAME_PATTERN,
     PEAK_SLOT,
     RESERVED_FLEET_NAMES,
-    RUN_SLOTS,
     TRANCHE_SLOTS,
     TYPE_SLOTS,
 )
@@ -32,7 +31,6 @@ TYPE_META_KEYS = ("label", "groups", "kind", "note")
 WHEN_KEYS = ("bought", "retired")
 TRANCHE_META_KEYS = ("label", "note", *WHEN_KEYS)
 TRANCHE_BELIEFS = (*(s.name for s in TRANCHE_SLOTS), LIFE_SLOT.name)
-RUN_META_KEYS = ("label", "accelerator", "note")
 NAME_RULE = "lower-case letters, digits and '_', starting with a letter; at most 64 characters"
 
 
@@ -78,7 +76,7 @@ def _read_type(
     groups = _read_groups(reader, table, key)
     label = table.get("label", "")
     label = label if isinstance(label, str) else ""
-    kind = _read_kind(reader, table, key)
+    kind = read_kind(reader, table, key)
     peak = PEAK_SLOT.name in table
     type_beliefs = [s.name for s in TYPE_SLOTS]
     optional = (PEAK_SLOT.name,)
@@ -114,7 +112,7 @@ def _read_type(
     return AcceleratorType(name, label, groups, (tranche,), kind, peak)
 
 
-def _read_kind(reader: Reader, table: dict[str, Any], key: str) -> str:
+def read_kind(reader: Reader, table: dict[str, Any], key: str) -> str:
     kind = table.get("kind", "GPU")
     by_case = {k.lower(): k for k in ACCELERATOR_KINDS}
     if isinstance(kind, str) and kind.lower() in by_case:
@@ -193,7 +191,7 @@ def _read_when(
     own_life = LIFE_SLOT.name in table
     if "bought" not in table:
         return Tranche(name, None, None, own_life)
-    bought = _period(reader, table, "bought", key)
+    bought = read_period(reader, table, "bought", key)
     retired = None
     if "retired" in table:
         retired = reader.date(table, "retired", key)
@@ -231,54 +229,9 @@ def _read_when(
     return Tranche(name, bought, retired, own_life)
 
 
-def _period(reader: Reader, table: dict[str, Any], name: str, key: str) -> Period | None:
+def read_period(reader: Reader, table: dict[str, Any], name: str, key: str) -> Period | None:
     try:
         return parse_period(table[name])
     except ValueError as exc:
         reader.add(f"{key}.{name}", str(exc), table[name], allowed=PERIOD_FORMS)
         return None
-
-
-def read_runs(
-    reader: Reader, doc: dict[str, Any], types: list[AcceleratorType]
-) -> list[TrainingRun]:
-    """The training runs of ``runs.toml``, each on one of ``types``."""
-    runs_table = doc.get("runs", {})
-    if not isinstance(runs_table, dict):
-        reader.add("runs", "a table of runs is needed here", runs_table)
-        return []
-    runs: list[TrainingRun] = []
-    type_names = [t.name for t in types]
-    for name, table in runs_table.items():
-        key = f"runs.{name}"
-        if not isinstance(table, dict):
-            reader.add(key, "a table is needed for each run", table)
-            continue
-        if not NAME_PATTERN.match(name):
-            reader.add(key, "invalid run name", name, allowed=NAME_RULE)
-            continue
-        reader.check_keys(
-            table,
-            key,
-            (*RUN_META_KEYS, *(s.name for s in RUN_SLOTS)),
-            required=[s.name for s in RUN_SLOTS],
-        )
-        accelerator = table.get("accelerator")
-        if accelerator is not None and accelerator not in type_names:
-            record = reader.add_reference if isinstance(accelerator, str) else reader.add
-            record(
-                f"{key}.accelerator",
-                "unknown accelerator type",
-                accelerator,
-                allowed=listing(type_names),
-                hint=did_you_mean(str(accelerator), type_names),
-            )
-        label = table.get("label", "")
-        runs.append(
-            TrainingRun(
-                name,
-                label if isinstance(label, str) else "",
-                accelerator if isinstance(accelerator, str) else None,
-            )
-        )
-    return runs

@@ -43,10 +43,12 @@ from estimator.spec.files import (
     LabFiles,
     read_lab_files,
 )
-from estimator.spec.fleet import read_runs, read_types
+from estimator.spec.fleet import read_types
 from estimator.spec.lab import LabSpec, headline_problem, resolve
 from estimator.spec.priors import read_prior
 from estimator.spec.questions import read_questions
+from estimator.spec.rentals import read_rentals
+from estimator.spec.runs import check_runs, read_runs
 from estimator.spec.scenarios import Scenario, read_scenarios
 from estimator.spec.tomlread import Reader, parse_toml
 from estimator.spec.units import Converter
@@ -55,9 +57,9 @@ from estimator.spec.units import Converter
 #: every problem in every file is reported at once.
 PLACEHOLDER_WINDOW = Period(dt.date(2000, 1, 1), dt.date(2000, 12, 31))
 #: Files whose tables hold inputs of the model.
-INPUT_TABLE_FILES = ("lab.toml", "fleet.toml", "runs.toml", "costs.toml")
+INPUT_TABLE_FILES = ("lab.toml", "fleet.toml", "runs.toml", "rentals.toml", "costs.toml")
 #: Files whose structure names the model's quantities and currencies.
-STRUCTURE_FILES = ("lab.toml", "fleet.toml", "runs.toml", "costs.toml")
+STRUCTURE_FILES = ("lab.toml", "fleet.toml", "runs.toml", "rentals.toml", "costs.toml")
 
 
 def load_lab(folder: str | Path, *, today: dt.date | None = None) -> LabSpec:
@@ -133,6 +135,8 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
         correlation = read_correlations(
             reader, state.docs["correlations.toml"], priors, list(lab.model.slots)
         )
+    if not state.structure_failed:
+        check_runs(state.problems, files.where("runs.toml"), lab.model.runs, priors)
     claims, questions, scenarios = _ledger(state, lab)
     if not state.structure_failed:
         where = files.where("lab.toml")
@@ -140,7 +144,7 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
             p for p in [headline_problem(lab.model, lab.meta.headline, where, "lab.headline")] if p
         )
     state.problems.raise_if_any()
-    if lab.window is None or not lab.model.types:
+    if lab.window is None or not (lab.model.types or lab.model.structure.rentals):
         raise SpecError([Problem(files.label, "", "the lab's window or fleet could not be read")])
     _unused_rates(state, lab, priors, claims, questions)
     model, claims, questions, scenarios = resolve(lab.model, claims, questions, scenarios)
@@ -186,8 +190,10 @@ def _structure(state: _Parsing) -> _Structure:
     fleet_reader = state.reader("fleet.toml", after=("lab.toml",))
     fleet_doc = docs.get("fleet.toml", {})
     types = read_types(fleet_reader, fleet_doc, "fleet.toml" in docs, window)
-    runs_reader = state.reader("runs.toml", after=("fleet.toml",))
-    runs = read_runs(runs_reader, docs.get("runs.toml", {}), types)
+    rentals_reader = state.reader("rentals.toml", after=("lab.toml", "fleet.toml"))
+    rentals = read_rentals(rentals_reader, docs.get("rentals.toml", {}), types, window)
+    runs_reader = state.reader("runs.toml", after=("fleet.toml", "rentals.toml"))
+    runs = read_runs(runs_reader, docs.get("runs.toml", {}), types, rentals)
     costs_reader = state.reader("costs.toml")
     costs = docs.get("costs.toml", {})
     # Beliefs are read even when the structure has problems, so that every problem in
@@ -199,6 +205,7 @@ def _structure(state: _Parsing) -> _Structure:
         staff=read_staff(costs_reader, costs),
         datacentre=read_datacentre(costs_reader, costs),
         accounting=read_accounting(costs_reader, costs),
+        rentals=tuple(rentals),
     )
     return _Structure(meta, window, window_source, converter, tuple(rates), model)
 

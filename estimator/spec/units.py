@@ -24,6 +24,8 @@ _DEFINITIONS = (
     "GPU = [accelerator] = gpu = GPUs = gpus = accelerator = accelerators = chip = chips"
     " = TPU = TPUs = NPU = NPUs = H100e = H100_equivalent = H100_equivalents",
     "FLOP = [compute] = _ = flop = FLOPs",
+    "token = [text] = tokens",
+    "parameter = [weights] = parameters = params",
     "person = [headcount] = people = persons = employee = employees = FTE",
     "fraction = 1 = share",
     "ratio = 1",

@@ -230,6 +230,34 @@ CASES: list[Expect] = [
         "the date is in the future",
         "2999-01-01",
     ),
+    Expect(
+        "run_longer_than_dates", "runs.toml", "runs.v1.days", "longer than its dates allow"
+    ),
+    Expect("rental_without_price", "rentals.toml", "rent.cloud", "needs a price"),
+    Expect("flop_run_without_peak", "runs.toml", "runs.v1", "needs the peak FLOP/s"),
+    Expect("mfu_above_one", "runs.toml", "runs.v1.mfu.between", "inside (0, 1)"),
+    Expect("mfu_zero", "runs.toml", "runs.v1.mfu", "above 0"),
+    Expect(
+        "unknown_accelerator_kind",
+        "fleet.toml",
+        "fleet.h100.kind",
+        "unknown kind of accelerator",
+        "TPUv5",
+        hint="'TPU'",
+    ),
+    Expect("run_hours_stated_twice", "runs.toml", "runs.v1", "more than one way"),
+    Expect(
+        "run_unknown_rental",
+        "runs.toml",
+        "runs.v1.rental",
+        "unknown rental contract",
+        "clod",
+        hint="'cloud'",
+    ),
+    Expect("rental_after_window", "rentals.toml", "rent.cloud.dates", "outside every window"),
+    Expect(
+        "dated_run_without_accelerator", "runs.toml", "runs.v1.dates", "say which they are"
+    ),
     Expect("truncated_mid_table", "fleet.toml", "", "malformed TOML"),
     Expect("truncated_mid_string", "costs.toml", "", "malformed TOML"),
     Expect("extra_unknown_file", "notes.txt", "", "unknown file in a lab folder"),
