@@ -23,7 +23,7 @@ import numpy as np
 from estimator.model.accumulate import Accumulated, add_present, scaled
 from estimator.model.parts import Accounting, Structure
 from estimator.model.periods import HOURS_PER_YEAR, position
-from estimator.model.quantities import H100_PEAK_FLOPS
+from estimator.model.quantities import H100_PEAK_FLOPS, WORKLOADS
 from estimator.model.schedule import (
     book_value,
     bought_by,
@@ -316,6 +316,13 @@ class Books:
                 "fleet.value": on_books * self.per_chip,
             }
         )
+        if self.structure.counts_accelerators:
+            serving = self.in_service(t)
+            out["compute.accelerators"] = serving
+            if self.structure.workload:
+                for use in WORKLOADS:
+                    share = self.workload_share(use)
+                    out[f"compute.accelerators.{use}"] = serving * share
         if self.structure.peaks_known:
             peak = self.peak_flops(t)
             out["compute.peak_flops"] = peak
@@ -343,9 +350,14 @@ class Books:
         return hardware + energy
 
     def peak_flops(self, t: float) -> Any:
-        """Peak FLOP/s of the accelerators in service at the moment ``t``: bought, and
-        not yet at the end of their life (an undated tranche ages at its share of time
-        in service), and those rented then."""
+        """Peak FLOP/s of the accelerators in service at the moment ``t`` (see
+        :meth:`in_service`)."""
+        return self.in_service(t, peak=True)
+
+    def in_service(self, t: float, peak: bool = False) -> Any:
+        """Accelerators in service at the moment ``t`` (or, with ``peak``, their peak
+        FLOP/s): bought, and not yet at the end of their life (an undated tranche ages at
+        its share of time in service), and those rented then."""
         v, xp = self.v, self.xp
         terms = []
         for tr in self.tranches:
@@ -355,11 +367,21 @@ class Books:
                 share = xp.where(tr.serving * (t - tr.a) < tr.life, 1.0, 0.0)
             else:
                 share = in_service(t, tr.a, tr.b, tr.life, xp)
-            terms.append(tr.count * share * v[f"fleet.{tr.type}.peak_flops"])
+            per_unit = v[f"fleet.{tr.type}.peak_flops"] if peak else 1.0
+            terms.append(tr.count * share * per_unit)
         for rental, numbers in zip(self.structure.rentals, self.rentals, strict=True):
             if numbers.count is not None and numbers.a < t <= numbers.b:
-                terms.append(numbers.count * rental_peak(self.structure, rental, v))
+                per_unit = rental_peak(self.structure, rental, v) if peak else 1.0
+                terms.append(numbers.count * per_unit)
         return add_present(self.zero, terms)
+
+    def workload_share(self, use: str) -> Any:
+        """The share of the lab's accelerator-hours spent on ``use`` (research is what
+        training and inference leave, never below 0)."""
+        v = self.v
+        if use != "research":
+            return v[f"workload.{use}"]
+        return self.xp.maximum(1.0 - v["workload.training"] - v["workload.inference"], 0.0)
 
 
 def _undated(

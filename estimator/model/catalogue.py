@@ -26,6 +26,8 @@ from estimator.model.quantities import (
     TRANCHE_SLOTS,
     TYPE_SLOTS,
     UNOWNED_DEFAULTS,
+    WORKLOAD_SLOTS,
+    WORKLOADS,
     Kind,
     Quantity,
     Scope,
@@ -67,6 +69,9 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
     for rental in structure.rentals:
         for key in rental_inputs(rental):
             _add(slots, f"rent.{rental.name}", RENTAL_SLOTS[key])
+    if structure.workload:
+        for slot in WORKLOAD_SLOTS:
+            slots[slot.name] = slot
     # Last, so that stating a peak leaves every other input's draws as they were.
     for acc in structure.types:
         if acc.peak:
@@ -173,6 +178,15 @@ def _results(structure: Structure) -> list[Quantity]:
         stock("capex.attributable", "USD", "Hardware capex x attributable share", "lab"),
         stock("fleet.value", "USD", "Hardware still on the books at the window's end"),
     ]
+    if structure.counts_accelerators:
+        out.append(
+            stock("compute.accelerators", "GPU", "Accelerators in service (and rented) at the end")
+        )
+    if structure.workload:
+        out += [
+            stock(f"compute.accelerators.{use}", "GPU", f"Accelerators in service, x {use} share")
+            for use in WORKLOADS
+        ]
     if structure.peaks_known:
         out += [
             stock(
@@ -308,7 +322,39 @@ def _rental_results(structure: Structure) -> list[Quantity]:
 def _compute_results(structure: Structure) -> list[Quantity]:
     if not structure.counts_hours:
         return []
+    out = []
+    if structure.workload:
+        out += [
+            Quantity(
+                "workload.research",
+                "fraction",
+                "Share of the lab's accelerator-hours left for research: 1 - training - inference",
+                False,
+                "share",
+                kind="derived",
+            ),
+            Quantity(
+                "workload.assigned",
+                "fraction",
+                "Share of the lab's accelerator-hours spent training or serving (at most 1)",
+                False,
+                "share",
+                kind="derived",
+            ),
+        ]
+        out += [
+            Quantity(
+                f"compute.gpu_hours.{use}",
+                "GPU*hour",
+                f"Accelerator-hours the lab spent on {use} in the period",
+                False,
+                kind="flow",
+                scope="fleet",
+            )
+            for use in WORKLOADS
+        ]
     return [
+        *out,
         Quantity(
             "compute.gpu_hours",
             "GPU*hour",

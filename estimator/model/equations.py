@@ -81,6 +81,7 @@ class LabModel:
         datacentre: DataCentre | None = None,
         accounting: Accounting | None = None,
         rentals: tuple[Rental, ...] = (),
+        workload: bool = False,
         reporting: Period | None = None,
         requested: tuple[Request, ...] = (),
     ):
@@ -92,6 +93,7 @@ class LabModel:
             datacentre,
             accounting or Accounting(),
             tuple(rentals),
+            workload,
         )
         self.types, self.runs, self.window = self.structure.types, self.structure.runs, window
         self.reporting = reporting or window
@@ -121,6 +123,7 @@ class LabModel:
             datacentre=self.structure.datacentre,
             accounting=self.structure.accounting,
             rentals=self.structure.rentals,
+            workload=self.structure.workload,
             reporting=reporting or self.reporting,
             requested=self.requested if requested is None else requested,
         )
@@ -200,15 +203,18 @@ class LabModel:
             for name, key in names:
                 out[key] = stocks[name]
         out.update(books.runs.results(self.quantities))
+        if self.structure.workload:
+            out["workload.research"] = books.workload_share("research")
+            out["workload.assigned"] = v["workload.training"] + v["workload.inference"]
         return out
 
     @property
     def constraints(self) -> tuple[str, ...]:
         """Quantities that can't exceed 1: each dated run's share of the accelerator-hours
-        its accelerators had over its dates (a run can't use hours that did not exist)."""
-        return tuple(
-            f"runs.{run.name}.capacity_share" for run in self.runs if run.dates is not None
-        )
+        its accelerators had over its dates (a run can't use hours that did not exist),
+        and the share of the hours spent training or serving."""
+        dated = [f"runs.{run.name}.capacity_share" for run in self.runs if run.dates]
+        return (*dated, *(("workload.assigned",) if self.structure.workload else ()))
 
     @cached_property
     def _plan(self) -> _Plan:

@@ -15,7 +15,7 @@ from estimator.model.accumulate import (
     unless_zero,
 )
 from estimator.model.periods import HOURS_PER_YEAR, Period
-from estimator.model.quantities import SHARED_FLOWS, fleet_name
+from estimator.model.quantities import SHARED_FLOWS, WORKLOADS, fleet_name
 
 if TYPE_CHECKING:
     from estimator.model.books import Books
@@ -44,6 +44,7 @@ FLOW_NAMES: tuple[str, ...] = (
     "staff.headcount",
     "rent.total",
     "compute.gpu_hours",
+    *(f"compute.gpu_hours.{use}" for use in WORKLOADS),
     "runs.gpu_hours",
     "runs.share_of_compute",
 )
@@ -105,6 +106,8 @@ class Flows:
         if name == "compute.gpu_hours":
             owned = scaled(None, self._change("unit_years"), HOURS_PER_YEAR)
             return add_present(books.zero, (owned, self._change("rented_hours")))
+        if name.startswith("compute.gpu_hours."):
+            return self["compute.gpu_hours"] * books.workload_share(name.rsplit(".", 1)[1])
         if name == "runs.gpu_hours":
             return or_zero(books.zero, self._change("run_hours"))
         if name == "runs.share_of_compute":

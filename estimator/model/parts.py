@@ -172,11 +172,20 @@ class Structure:
     datacentre: DataCentre | None = None
     accounting: Accounting = field(default_factory=Accounting)
     rentals: tuple[Rental, ...] = ()
+    #: Whether the lab states how its accelerator-hours are used (``workload.*``).
+    workload: bool = False
 
     @cached_property
     def counts_hours(self) -> bool:
-        """Whether accelerator-hours are counted: when some run states its dates."""
-        return any(run.dates is not None for run in self.runs)
+        """Whether accelerator-hours are counted: when some run states its dates, or the
+        lab how its hours are used."""
+        return self.workload or any(run.dates is not None for run in self.runs)
+
+    @cached_property
+    def counts_accelerators(self) -> bool:
+        """Whether the lab has accelerators whose number is known (owned, or rented by
+        hours or count)."""
+        return bool(self.types) or any(r.counted for r in self.rentals)
 
     @cached_property
     def peaks_known(self) -> bool:

@@ -24,7 +24,7 @@ from typing import Literal
 from estimator.errors import did_you_mean, listing
 
 Domain = Literal["positive", "share"]
-Kind = Literal["input", "flow", "stock", "average", "rate", "run"]
+Kind = Literal["input", "flow", "stock", "average", "rate", "run", "derived"]
 Scope = Literal["lab", "fleet", "any"]
 SCOPES: tuple[str, ...] = ("lab", "fleet")
 #: Names of accelerator types, groups, tranches, runs and scenarios (they name
@@ -259,6 +259,23 @@ RUN_BASES: dict[str, tuple[str, ...]] = {
 }
 #: FLOP per parameter and token of a training run (forward and backward passes).
 FLOP_PER_PARAMETER_TOKEN = 6.0
+#: How the lab's accelerator-hours are used: inputs ``workload.<use>`` (shares of its
+#: hours); research is what training and inference leave.
+WORKLOAD_SLOTS: tuple[Slot, ...] = (
+    Slot(
+        "workload.training",
+        "fraction",
+        "share",
+        "Share of the lab's accelerator-hours spent training",
+    ),
+    Slot(
+        "workload.inference",
+        "fraction",
+        "share",
+        "Share of the lab's accelerator-hours spent serving (inference)",
+    ),
+)
+WORKLOADS: tuple[str, ...] = ("training", "inference", "research")
 #: Inputs a rental contract may state ``rent.<contract>.<slot>``, by name.
 RENTAL_SLOTS: dict[str, Slot] = {
     s.name: s

@@ -30,7 +30,7 @@ PRIORS_FILES: dict[str, tuple[str, ...]] = {
         "hardware",
         "datacentre",
     ),
-    "runs.toml": ("runs",),
+    "runs.toml": ("runs", "workload"),
     "rentals.toml": ("rent",),
     "correlations.toml": ("correlations",),
 }

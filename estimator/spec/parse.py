@@ -48,7 +48,7 @@ from estimator.spec.lab import LabSpec, headline_problem, resolve
 from estimator.spec.priors import read_prior
 from estimator.spec.questions import read_questions
 from estimator.spec.rentals import read_rentals
-from estimator.spec.runs import check_runs, read_runs
+from estimator.spec.runs import check_runs, read_runs, read_workload
 from estimator.spec.scenarios import Scenario, read_scenarios
 from estimator.spec.tomlread import Reader, parse_toml
 from estimator.spec.units import Converter
@@ -194,6 +194,7 @@ def _structure(state: _Parsing) -> _Structure:
     rentals = read_rentals(rentals_reader, docs.get("rentals.toml", {}), types, window)
     runs_reader = state.reader("runs.toml", after=("fleet.toml", "rentals.toml"))
     runs = read_runs(runs_reader, docs.get("runs.toml", {}), types, rentals)
+    workload = read_workload(runs_reader, docs.get("runs.toml", {}))
     costs_reader = state.reader("costs.toml")
     costs = docs.get("costs.toml", {})
     # Beliefs are read even when the structure has problems, so that every problem in
@@ -206,6 +207,7 @@ def _structure(state: _Parsing) -> _Structure:
         datacentre=read_datacentre(costs_reader, costs),
         accounting=read_accounting(costs_reader, costs),
         rentals=tuple(rentals),
+        workload=workload,
     )
     return _Structure(meta, window, window_source, converter, tuple(rates), model)
 

@@ -17,7 +17,7 @@ from estimator.errors import Problems, did_you_mean, listing
 from estimator.model.beliefs import Prior
 from estimator.model.distributions import Fixed
 from estimator.model.parts import AcceleratorType, Rental, RunBasis, TrainingRun
-from estimator.model.quantities import NAME_PATTERN, RUN_BASES, RUN_SLOTS
+from estimator.model.quantities import NAME_PATTERN, RUN_BASES, RUN_SLOTS, WORKLOAD_SLOTS
 from estimator.spec.fleet import NAME_RULE, read_period
 from estimator.spec.tomlread import Reader
 
@@ -193,6 +193,26 @@ def _peak(types: list[AcceleratorType], rental: Rental | None, accelerator: str 
             return by_name[rental.accelerator].peak
         return rental.peak
     return False
+
+
+def read_workload(reader: Reader, doc: dict[str, Any]) -> bool:
+    """Whether ``runs.toml`` says how the lab's accelerator-hours are used
+    (``[workload.training]`` and ``[workload.inference]``; research is the rest)."""
+    table = doc.get("workload")
+    if table is None:
+        return False
+    if not isinstance(table, dict):
+        reader.add("workload", "a table is needed here", table)
+        return False
+    uses = [s.name.split(".")[1] for s in WORKLOAD_SLOTS]
+    if "research" in table:
+        reader.add(
+            "workload.research",
+            "research is what training and inference leave: it takes no belief",
+            allowed="[workload.training] and [workload.inference]",
+        )
+        table = {k: v for k, v in table.items() if k != "research"}
+    return reader.check_keys(table, "workload", (*uses, "note"), required=uses)
 
 
 def check_runs(

@@ -103,11 +103,7 @@ def _flop_model() -> LabModel:
 
 
 def _flop_inputs() -> dict[str, float]:
-    inputs = {
-        k: v
-        for k, v in _inputs().items()
-        if not k.startswith(("fleet.x.", "fleet.y."))
-    }
+    inputs = {k: v for k, v in _inputs().items() if not k.startswith(("fleet.x.", "fleet.y."))}
     inputs.update(
         {
             "fleet.x.count": 2048.0,

@@ -230,9 +230,7 @@ CASES: list[Expect] = [
         "the date is in the future",
         "2999-01-01",
     ),
-    Expect(
-        "run_longer_than_dates", "runs.toml", "runs.v1.days", "longer than its dates allow"
-    ),
+    Expect("run_longer_than_dates", "runs.toml", "runs.v1.days", "longer than its dates allow"),
     Expect("rental_without_price", "rentals.toml", "rent.cloud", "needs a price"),
     Expect("flop_run_without_peak", "runs.toml", "runs.v1", "needs the peak FLOP/s"),
     Expect("mfu_above_one", "runs.toml", "runs.v1.mfu.between", "inside (0, 1)"),
@@ -255,8 +253,9 @@ CASES: list[Expect] = [
         hint="'cloud'",
     ),
     Expect("rental_after_window", "rentals.toml", "rent.cloud.dates", "outside every window"),
+    Expect("dated_run_without_accelerator", "runs.toml", "runs.v1.dates", "say which they are"),
     Expect(
-        "dated_run_without_accelerator", "runs.toml", "runs.v1.dates", "say which they are"
+        "workload_research_given", "runs.toml", "workload.research", "what training and inference"
     ),
     Expect("truncated_mid_table", "fleet.toml", "", "malformed TOML"),
     Expect("truncated_mid_string", "costs.toml", "", "malformed TOML"),
