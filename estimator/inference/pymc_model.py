@@ -39,9 +39,9 @@ from estimator.model.distributions import (
 )
 from estimator.model.likelihood import (
     Ops,
+    claim_ends,
     component,
     constraint_loglik,
-    log_bounds,
     mixed,
     pytensor_ops,
 )
@@ -179,7 +179,7 @@ def layout(spec: LabSpec) -> Layout:
 def claim_bounds(claims: tuple[Claim, ...]) -> np.ndarray:
     """The claims' log lower and upper ends as data, shape ``(len(claims), 2)`` (open
     ends are 0: the likelihood of a bound never reads them)."""
-    ends = np.array([log_bounds(c) for c in claims], dtype=float).reshape(len(claims), 2)
+    ends = np.array([claim_ends(c) for c in claims], dtype=float).reshape(len(claims), 2)
     return np.nan_to_num(ends, nan=0.0)
 
 
@@ -277,13 +277,17 @@ def _claims_loglik(
     claim (the likelihood of :mod:`estimator.model.likelihood`, on vectors of claims)."""
     import pytensor.tensor as pt
 
-    groups: dict[tuple[str, bool], list[int]] = {}
+    groups: dict[tuple[str, bool, bool], list[int]] = {}
     for i, claim in enumerate(claims):
-        groups.setdefault((claim.kind, claim.reliability >= 1.0), []).append(i)
+        groups.setdefault((claim.kind, claim.reliability >= 1.0, claim.linear), []).append(i)
     total: Any = 0.0
-    for (kind, certain), members in groups.items():
+    for (kind, certain, linear), members in groups.items():
         index = np.array(members)
-        log_q = pt.log(pt.stack([values[claims[i].quantity] for i in members]))
+        stacked = pt.stack([values[claims[i].quantity] for i in members])
+        if linear:
+            log_q = stacked / np.array([claims[i].scale for i in members])
+        else:
+            log_q = pt.log(stacked)
         bounds = (ends[index, 0], ends[index, 1])
         noise = np.array([claims[i].noise for i in members])
         reliable = component(kind, log_q, bounds, noise, ops)

@@ -74,6 +74,9 @@ class Books:
             self.staff_times = []
             self.headcounts = [v["staff.headcount"]]
         self.origin = structure.window.begins
+        revenue = structure.revenue
+        self.revenue_times = [position(d) for d in revenue or ()]
+        self.revenue_rates = [v[f"revenue.rate.{d:%Y_%m_%d}"] for d in revenue or ()]
         self.life = v["hardware.useful_life"]
         self.tranches = self._tranches()
         self.rentals: list[RentalNumbers] = rental_numbers(structure, v)
@@ -159,6 +162,10 @@ class Books:
         straight = self.accounting.depreciation == "straight_line"
         dc = self.datacentre
         hours = self.structure.counts_hours
+        if self.revenue_times:
+            weights = headcount_weights(self.revenue_times, self.origin, t)
+            for weight, rate in zip(weights, self.revenue_rates, strict=True):
+                sums.add("revenue", 0, rate, float(weight))
         for rental in self.rentals:
             share = rental.accrued(t)
             sums.add(f"rent.{rental.name}", 0, rental.cost, share)

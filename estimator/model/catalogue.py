@@ -20,6 +20,7 @@ from estimator.model.quantities import (
     RENT_FLOWS,
     RENTAL_BASES,
     RENTAL_SLOTS,
+    REVENUE_SLOT,
     RUN_BASES,
     RUN_SLOTS,
     SHARED_FLOWS,
@@ -72,6 +73,7 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
     if structure.workload:
         for slot in WORKLOAD_SLOTS:
             slots[slot.name] = slot
+    slots.update(_revenue_slots(structure))
     # Last, so that stating a peak leaves every other input's draws as they were.
     for acc in structure.types:
         if acc.peak:
@@ -98,6 +100,26 @@ def rental_inputs(rental: Rental) -> tuple[str, ...]:
     if rental.basis == "commitment" and rental.counted:
         keys = (*keys, "count")
     return keys
+
+
+def _revenue_slots(structure: Structure) -> dict[str, Slot]:
+    """One revenue rate for the window, or one per stated date (none without revenue)."""
+    dates = structure.revenue
+    if dates is None:
+        return {}
+    if not dates:
+        return {REVENUE_SLOT.name: REVENUE_SLOT}
+    out = {}
+    for index, day in enumerate(dates):
+        name = f"revenue.rate.{day:%Y_%m_%d}"
+        out[name] = Slot(
+            name,
+            "USD/year",
+            "positive",
+            f"Revenue per year (annualised) on {day.isoformat()}",
+            path=("revenue", "rate", str(index)),
+        )
+    return out
 
 
 def _headcount_slots(structure: Structure) -> dict[str, Slot]:
@@ -223,6 +245,21 @@ def _results(structure: Structure) -> list[Quantity]:
         out.append(Quantity(name, "USD", text, False, kind="flow", scope="any"))
     out += _rental_results(structure)
     out += _compute_results(structure)
+    if structure.revenue is not None:
+        out.append(
+            Quantity("revenue", "USD", "Revenue in the period", False, kind="flow", scope="any")
+        )
+        out.append(
+            Quantity(
+                "cash.burn",
+                "USD",
+                "Cash burn in the period: spend (cash view, the lab's share) less revenue",
+                False,
+                "real",
+                kind="flow",
+                scope="lab",
+            )
+        )
     out.append(
         Quantity(
             "opex.per_year",

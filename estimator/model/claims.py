@@ -75,6 +75,14 @@ class Claim:
     subject: str = ""
     during: Period | None = None
     scope: str | None = None
+    #: Whether its quantity can be negative (a cash burn): then its noise is on the
+    #: natural scale, relative to the claim's largest end (:attr:`scale`), not on the log.
+    linear: bool = False
+
+    @property
+    def scale(self) -> float:
+        """What a linear claim's noise is relative to: its largest end in magnitude."""
+        return max(abs(b) for b in self.bounds if b is not None)
 
     @property
     def about(self) -> str:

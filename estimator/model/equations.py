@@ -14,6 +14,7 @@ start, so the calendar years of a window add up to the window exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -63,6 +64,10 @@ class LabModel:
         When headcounts are stated, how data centres are had, how hardware is written off.
     rentals : sequence of Rental
         The accelerators the lab rents, contract by contract.
+    workload : bool
+        Whether the lab states how its accelerator-hours are used.
+    revenue : tuple of date, optional
+        Whether (and on which days) the lab's revenue is stated.
     reporting : Period, optional
         The window results are shown for (default: the lab's window). Flows named plainly
         (``spend.total``) are over it, and each of its calendar years has the flows of
@@ -82,6 +87,7 @@ class LabModel:
         accounting: Accounting | None = None,
         rentals: tuple[Rental, ...] = (),
         workload: bool = False,
+        revenue: tuple[dt.date, ...] | None = None,
         reporting: Period | None = None,
         requested: tuple[Request, ...] = (),
     ):
@@ -94,6 +100,7 @@ class LabModel:
             accounting or Accounting(),
             tuple(rentals),
             workload,
+            revenue,
         )
         self.types, self.runs, self.window = self.structure.types, self.structure.runs, window
         self.reporting = reporting or window
@@ -124,6 +131,7 @@ class LabModel:
             accounting=self.structure.accounting,
             rentals=self.structure.rentals,
             workload=self.structure.workload,
+            revenue=self.structure.revenue,
             reporting=reporting or self.reporting,
             requested=self.requested if requested is None else requested,
         )

@@ -43,6 +43,8 @@ FLOW_NAMES: tuple[str, ...] = (
     "opex.services",
     "staff.headcount",
     "rent.total",
+    "revenue",
+    "cash.burn",
     "compute.gpu_hours",
     *(f"compute.gpu_hours.{use}" for use in WORKLOADS),
     "runs.gpu_hours",
@@ -103,6 +105,12 @@ class Flows:
             return books.headcounts[0]
         if name.startswith("rent."):
             return self._rent(name)
+        if name == "revenue":
+            if books.revenue_times:
+                return or_zero(books.zero, self._change("revenue"))
+            return v["revenue.rate"] * self.years
+        if name == "cash.burn":
+            return self["spend.total"] - self["revenue"]
         if name == "compute.gpu_hours":
             owned = scaled(None, self._change("unit_years"), HOURS_PER_YEAR)
             return add_present(books.zero, (owned, self._change("rented_hours")))

@@ -4,7 +4,9 @@ Written once over a small set of array operations (:class:`Ops`), so the same co
 evaluates numpy arrays (importance sampling, verdicts) and PyTensor tensors (NUTS).
 
 The story: whoever made a claim saw the true quantity ``q`` through multiplicative noise,
-``q * exp(e)`` with ``e ~ Normal(0, noise)``, and reported it (a point), or reported that it
+``q * exp(e)`` with ``e ~ Normal(0, noise)`` (for a quantity that can be negative, such as
+a cash burn: ``q + e * scale``, the noise relative to the claim's largest end), and
+reported it (a point), or reported that it
 was above (a lower bound) or below (an upper bound) a value, or inside a range. With
 probability ``1 - reliability`` the claim is wrong: then the same story holds with a broad
 noise (:data:`~estimator.model.claims.WRONG_CLAIM_SIGMA`, a factor of ten), so one bad claim
@@ -112,6 +114,25 @@ def log_bounds(claim: Claim) -> tuple[float, float]:
     )
 
 
+def claim_ends(claim: Claim) -> tuple[float, float]:
+    """The ends the likelihood compares a claim's quantity with: their logs
+    (:func:`log_bounds`), or, for a linear claim, the ends over the claim's scale."""
+    if not claim.linear:
+        return log_bounds(claim)
+    low, high = claim.bounds
+    scale = claim.scale
+    return (
+        low / scale if low is not None else math.nan,
+        high / scale if high is not None else math.nan,
+    )
+
+
+def position(claim: Claim, quantity: Any, ops: Ops) -> Any:
+    """Where the quantity stands on the claim's scale: its log, or, for a linear claim
+    (a quantity that can be negative), its value over the claim's scale."""
+    return quantity / claim.scale if claim.linear else ops.log(quantity)
+
+
 def component(kind: str, log_q: Any, bounds: tuple[Any, Any], sigma: Any, ops: Ops) -> Any:
     """Log-likelihood of claims of one ``kind`` if made with log-scale noise ``sigma``.
 
@@ -164,8 +185,8 @@ def claim_terms(
     total, reliable, wrong
         ``log(r * f_reliable + (1 - r) * f_wrong)``, ``log f_reliable`` and ``log f_wrong``.
     """
-    log_q = ops.log(quantity)
-    ends = bounds if bounds is not None else log_bounds(claim)
+    log_q = position(claim, quantity, ops)
+    ends = bounds if bounds is not None else claim_ends(claim)
     reliable = component(claim.kind, log_q, ends, claim.noise, ops)
     wrong = component(claim.kind, log_q, ends, WRONG_CLAIM_SIGMA, ops)
     if claim.reliability >= 1.0:

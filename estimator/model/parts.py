@@ -174,6 +174,9 @@ class Structure:
     rentals: tuple[Rental, ...] = ()
     #: Whether the lab states how its accelerator-hours are used (``workload.*``).
     workload: bool = False
+    #: When the lab's revenue is stated: ``None`` (it isn't), no dates (one rate over the
+    #: window), or the days its annualised revenue is given on (linear in between).
+    revenue: tuple[dt.date, ...] | None = None
 
     @cached_property
     def counts_hours(self) -> bool:

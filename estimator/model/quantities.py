@@ -23,7 +23,9 @@ from typing import Literal
 
 from estimator.errors import did_you_mean, listing
 
-Domain = Literal["positive", "share"]
+#: What values a quantity takes: amounts that can't be negative, shares in [0, 1], or any
+#: real number (a cash burn: spend less revenue).
+Domain = Literal["positive", "share", "real"]
 Kind = Literal["input", "flow", "stock", "average", "rate", "run", "derived"]
 Scope = Literal["lab", "fleet", "any"]
 SCOPES: tuple[str, ...] = ("lab", "fleet")
@@ -157,6 +159,9 @@ UNOWNED_DEFAULTS: dict[str, float] = {
     "maintenance.rate": 0.0,
     "hardware.useful_life": 1.0,
 }
+
+#: Revenue per year, averaged over the window, when no dated revenue is given.
+REVENUE_SLOT = Slot("revenue.rate", "USD/year", "positive", "Revenue per year, over the window")
 
 #: The average headcount over the window, when no dated headcounts are given.
 HEADCOUNT_SLOT = Slot("staff.headcount", "person", "positive", "Average headcount over the window")
@@ -343,6 +348,8 @@ PERIOD_TABLE: tuple[str, ...] = (
     "opex.facilities",
     "opex.services",
     "rent.total",
+    "revenue",
+    "cash.burn",
 )
 #: The parts of the cash view, which add up to ``spend.total`` (the per-year figure).
 CASH_PARTS: tuple[str, ...] = (

@@ -42,7 +42,8 @@ def quantity(value: float, unit: str, digits: int = 3) -> str:
     if unit == "ratio":
         return _significant(value, digits) if value else "0"
     if head in _SYMBOLS:
-        text = _SYMBOLS[head] + compact(value, digits)
+        sign = "-" if value < 0 else ""
+        text = sign + _SYMBOLS[head] + compact(abs(value), digits)
         return text + (f"/{rest}" if rest else "")
     return f"{compact(value, digits)} {unit}"
 
@@ -58,7 +59,7 @@ def number(value: float, unit: str, digits: int = 3) -> str:
     if unit == "fraction":
         return f"{value:.{max(digits - 2, 0)}%}"
     if head in _SYMBOLS:
-        return _SYMBOLS[head] + compact(value, digits)
+        return ("-" if value < 0 else "") + _SYMBOLS[head] + compact(abs(value), digits)
     return compact(value, digits)
 
 

@@ -243,7 +243,8 @@ def components(result: Estimate) -> Figure:
 def claims_figure(verdicts: tuple[Verdict, ...]) -> Figure:
     """Each claim's value against the interval of its quantity (the distribution its
     verdict is judged on), on a ratio scale centred on that distribution's median."""
-    rows = [v for v in verdicts if v.basis_quantiles]
+    # Claims on quantities that can be negative (a cash burn) have no ratio to show.
+    rows = [v for v in verdicts if v.basis_quantiles and not v.claim.linear]
     figure, (axis,) = _new(height=0.32 * len(rows) + 1.2)
     for i, v in enumerate(rows):
         q = v.basis_quantiles or {}

@@ -107,16 +107,24 @@ def predictive(
     claim: Claim, quantity: np.ndarray, weights: np.ndarray | None
 ) -> tuple[float, float, float | None]:
     """Percentile, tail probability and (for bounds and ranges) the probability that the
-    claim holds, under the predictive ``quantity * exp(noise * e)``."""
+    claim holds, under the predictive ``quantity * exp(noise * e)`` (``quantity + noise *
+    scale * e`` for a linear claim)."""
     w = (
         np.full(len(quantity), 1.0 / len(quantity))
         if weights is None
         else weights / np.sum(weights)
     )
-    log_q = np.log(quantity)
+    if claim.linear:  # a quantity that can be negative: noise relative to the claim
+        spread = claim.noise * claim.scale
 
-    def below(value: float) -> float:
-        return weighted_sum(w, special.ndtr((math.log(value) - log_q) / claim.noise))
+        def below(value: float) -> float:
+            return weighted_sum(w, special.ndtr((value - quantity) / spread))
+
+    else:
+        log_q = np.log(quantity)
+
+        def below(value: float) -> float:
+            return weighted_sum(w, special.ndtr((math.log(value) - log_q) / claim.noise))
 
     low, high = claim.bounds
     if claim.kind == "point":

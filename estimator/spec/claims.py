@@ -165,6 +165,7 @@ def _read_claim(
         subject=quantity,
         during=during,
         scope=scope,
+        linear=model.quantity(quantity).domain == "real",
     )
 
 
@@ -370,7 +371,8 @@ def _read_values(
     if len(numbers) != len(wanted) or factor is None or quantity is None:
         return None
     converted = {n: v * factor for n, v in numbers.items()}
-    share = model.quantity(quantity).domain == "share"
+    domain = model.quantity(quantity).domain
+    share = domain == "share"
     too_large = [n for n, v in converted.items() if not abs(v) <= MAX_MAGNITUDE]
     for name in too_large:
         reader.add(
@@ -382,14 +384,20 @@ def _read_values(
     impossible = [
         name
         for name, v in converted.items()
-        if name not in too_large and not (v > 0 and (v <= 1 or not share))
+        if name not in too_large
+        and not (v > 0 and (v <= 1 or not share))
+        and not (domain == "real" and (v != 0 or kind == "range"))
     ]
     for name in impossible:
         reader.add(
             f"{key}.{name}",
             f"impossible value for {quantity}",
             entry[name],
-            allowed="a share in (0, 1]" if share else "a positive amount",
+            allowed="a share in (0, 1]"
+            if share
+            else "an amount other than 0 (the claim's noise is relative to it)"
+            if domain == "real"
+            else "a positive amount",
         )
     if impossible or too_large:
         return None

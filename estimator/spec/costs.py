@@ -25,6 +25,7 @@ HEADCOUNT_DATE = "at"
 SETTINGS: dict[str, tuple[str, ...]] = {
     "datacentre": ("mode", "note", "source", "url"),
     "hardware": ("depreciation", "declining_factor"),
+    "revenue": ("note",),
 }
 
 
@@ -34,35 +35,55 @@ def read_staff(reader: Reader, doc: dict[str, Any]) -> Staff:
     entries = staff.get("headcount") if isinstance(staff, dict) else None
     if not isinstance(entries, list):
         return Staff()
+    return Staff(read_dates(reader, entries, "staff.headcount", "headcount"))
+
+
+def read_revenue(reader: Reader, doc: dict[str, Any]) -> tuple[dt.date, ...] | None:
+    """Whether ``lab.toml`` states revenue: ``None`` (no ``[revenue]``), no dates (one
+    ``[revenue.rate]``), or the days of ``[[revenue.rate]]``."""
+    table = doc.get("revenue")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        reader.add("revenue", "a table is needed here", table)
+        return None
+    reader.check_keys(table, "revenue", ("rate", "note"), required=("rate",))
+    entries = table.get("rate")
+    if not isinstance(entries, list):
+        return ()
+    return read_dates(reader, entries, "revenue.rate", "revenue")
+
+
+def read_dates(reader: Reader, entries: list[Any], key: str, what: str) -> tuple[dt.date, ...]:
+    """The days of a dated list of beliefs (``[[staff.headcount]]``, ``[[revenue.rate]]``),
+    each at its ``at``, in increasing order; those that can't be read are reported."""
     dates: list[dt.date] = []
     for index, entry in enumerate(entries):
-        key = f"staff.headcount[{index}]"
+        key_i = f"{key}[{index}]"
         if not isinstance(entry, dict):
-            reader.add(key, "a table is needed for each dated headcount", entry)
+            reader.add(key_i, f"a table is needed for each dated {what}", entry)
             continue
         if HEADCOUNT_DATE not in entry:
             reader.add(
-                f"{key}.{HEADCOUNT_DATE}",
-                "a dated headcount needs the day it holds on",
+                f"{key_i}.{HEADCOUNT_DATE}",
+                f"a dated {what} needs the day it holds on",
                 allowed=f"{HEADCOUNT_DATE} = 2025-01-31",
             )
             continue
-        day = reader.date(entry, HEADCOUNT_DATE, key)
+        day = reader.date(entry, HEADCOUNT_DATE, key_i)
         if day is None:
             continue
         if dates and day <= dates[-1]:
-            message = "two headcounts on the same day" if day == dates[-1] else "out of order"
+            message = f"two {what}s on the same day" if day == dates[-1] else "out of order"
             reader.add(
-                f"{key}.{HEADCOUNT_DATE}",
+                f"{key_i}.{HEADCOUNT_DATE}",
                 f"the dates overlap: {message}",
                 day.isoformat(),
                 allowed=f"a day after {dates[-1].isoformat()} (dates in increasing order)",
             )
             continue
         dates.append(day)
-    if len(dates) != len(entries):
-        return Staff(tuple(dates)) if dates else Staff()
-    return Staff(tuple(dates))
+    return tuple(dates)
 
 
 def read_datacentre(reader: Reader, doc: dict[str, Any]) -> DataCentre | None:

@@ -17,7 +17,7 @@ from estimator.spec.tomlread import read_bytes
 
 #: The priors files of a lab folder and the top-level tables each may hold.
 PRIORS_FILES: dict[str, tuple[str, ...]] = {
-    "lab.toml": ("lab", "window", "currency", "share"),
+    "lab.toml": ("lab", "window", "currency", "share", "revenue"),
     "fleet.toml": ("fleet",),
     "costs.toml": (
         "server",

@@ -198,11 +198,20 @@ def with_window(spec: LabSpec, window: Period | str) -> LabSpec:
 
 def headline_problem(model: LabModel, name: str, where: str, key: str) -> Problem | None:
     """What is wrong with ``name`` as a lab's headline (``None`` if nothing): it must be
-    a result the model computes over its window, not an input."""
+    a result the model computes over its window, not an input, and not one that can be
+    negative."""
     results = [n for n, q in model.plain.items() if not q.is_input]
-    if name in results:
+    if name in results and model.plain[name].domain != "real":
         return None
-    reason = "an input cannot be the headline" if name in model.plain else "unknown quantity"
+    if name in results:
+        reason = (
+            "a quantity that can be negative cannot be the headline (its figures and "
+            "drivers are read on a log scale)"
+        )
+    elif name in model.plain:
+        reason = "an input cannot be the headline"
+    else:
+        reason = "unknown quantity"
     return Problem(
         where,
         key,

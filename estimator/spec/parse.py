@@ -34,7 +34,13 @@ from estimator.model.questions import Question
 from estimator.spec import structure
 from estimator.spec.claims import read_claims
 from estimator.spec.correlations import read_correlations
-from estimator.spec.costs import read_accounting, read_datacentre, read_staff, settings_of
+from estimator.spec.costs import (
+    read_accounting,
+    read_datacentre,
+    read_revenue,
+    read_staff,
+    settings_of,
+)
 from estimator.spec.files import (
     CLAIMS_FILE,
     PRIORS_FILES,
@@ -208,6 +214,7 @@ def _structure(state: _Parsing) -> _Structure:
         accounting=read_accounting(costs_reader, costs),
         rentals=tuple(rentals),
         workload=workload,
+        revenue=read_revenue(lab_reader, docs.get("lab.toml", {})),
     )
     return _Structure(meta, window, window_source, converter, tuple(rates), model)
 
@@ -219,8 +226,8 @@ def _priors(state: _Parsing, model: LabModel, converter: Converter) -> dict[str,
     for name, slot in model.slots.items():
         file = _file_for(slot.keys[0])
         table = _lookup(state.docs.get(file, {}), slot.keys)
-        if isinstance(table, list) and name == "staff.headcount":
-            continue  # dated headcounts whose dates could not be read (reported)
+        if isinstance(table, list) and name in ("staff.headcount", "revenue.rate"):
+            continue  # dated beliefs whose dates could not be read (reported)
         if table is None:
             if slot.default is not None:
                 priors[name] = Prior(
@@ -243,8 +250,8 @@ def _priors(state: _Parsing, model: LabModel, converter: Converter) -> dict[str,
             readers[file].add(name, "a table is needed here", table, allowed=f"a [{name}] table")
             continue
         key = ".".join(slot.keys) if slot.path else name
-        if slot.path[:2] == ("staff", "headcount"):
-            key = f"staff.headcount[{slot.path[2]}]"
+        if slot.path[:2] in (("staff", "headcount"), ("revenue", "rate")):
+            key = f"{slot.path[0]}.{slot.path[1]}[{slot.path[2]}]"
             table = {k: v for k, v in table.items() if k != "at"}
         prior = read_prior(readers[file], table, slot, key, converter, state.warnings)
         if prior is not None:
