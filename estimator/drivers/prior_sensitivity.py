@@ -94,6 +94,11 @@ def prior_sensitivity(
     shaped = result.fit.sample_values(wanted, SAMPLE, seed)
     shape = shaped[names[0]].shape
     values = {n: v.reshape(-1) for n, v in shaped.items()}
+    # A quantity the same in every draw (a renter's hardware capex: 0) has no
+    # sensitivity to measure.
+    names = [n for n in names if np.ptp(values[n]) > 0]
+    if not names:
+        return ()
     loglik = sum_of_logliks(values, spec.evidence)
     tree = from_dict(
         {

@@ -261,11 +261,18 @@ def _findings(
                 "both views: a renter pays for the hours, not for the hardware."
             )
         amortized = result.posterior["cost.amortized"]
-        out.append(
-            "Spreading hardware over its useful life and charging only the time in service, "
-            f"the economic cost of the window is {quantity(amortized.median, amortized.unit)} "
-            f"({interval(*amortized.ci90, amortized.unit)}; cost.amortized)."
-        )
+        if spec.model.types:
+            out.append(
+                "Spreading hardware over its useful life and charging only the time in "
+                "service, the economic cost of the window is "
+                f"{quantity(amortized.median, amortized.unit)} "
+                f"({interval(*amortized.ci90, amortized.unit)}; cost.amortized)."
+            )
+        else:
+            out.append(
+                "With no hardware of its own to write off, the lab's economic cost "
+                "(cost.amortized) is its cash spend."
+            )
         for run in spec.model.runs:
             s = result.posterior[f"runs.{run.name}.rental_cost"]
             share = s.median / head.median if head.median else math.nan

@@ -57,6 +57,7 @@ def print_quantities(result: Estimate, console: Console) -> None:
     table.add_column("posterior", justify="right", overflow="fold")
     table.add_column("unit", overflow="fold")
     sections = (("results", spec.model.derived_names), ("inputs", spec.model.input_names))
+    nothing: list[str] = []
     for section, names in sections:
         table.add_section()
         table.add_row(f"[italic]{section}[/italic]", "", "", "")
@@ -66,6 +67,9 @@ def print_quantities(result: Estimate, console: Console) -> None:
             prior, posterior = result.prior[name], result.posterior[name]
             if section == "inputs" and prior.sd == 0:
                 continue
+            if _always_zero(prior) and _always_zero(posterior):
+                nothing.append(name)
+                continue
             table.add_row(
                 name,
                 " ".join(_cells(prior)),
@@ -74,6 +78,17 @@ def print_quantities(result: Estimate, console: Console) -> None:
                 style="reverse" if name == spec.headline else None,
             )
     console.print(table)
+    if nothing:
+        shown = ", ".join(nothing[:4]) + (", ..." if len(nothing) > 4 else "")
+        console.print(
+            f"[dim]Not shown: {len(nothing)} results that are 0 in every draw ({shown}); "
+            "the report lists every quantity.[/dim]"
+        )
+
+
+def _always_zero(s: Summary) -> bool:
+    """Whether a quantity is 0 in every draw (a renter's hardware, a lab's unused costs)."""
+    return s.sd == 0 and s.median == 0 and s.ci90 == (0.0, 0.0)
 
 
 def print_years(result: Estimate, console: Console) -> None:
