@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from estimator.model.parts import Rental, Structure, TrainingRun
+from estimator.model.activity import (
+    compute_results,
+    rental_inputs,
+    rental_results,
+    revenue_results,
+    revenue_slots,
+    run_inputs,
+    run_results,
+)
+from estimator.model.parts import Structure
 from estimator.model.periods import Period
 from estimator.model.quantities import (
     DATACENTRE_INPUTS,
@@ -17,11 +26,7 @@ from estimator.model.quantities import (
     OWN_FLOWS,
     PEAK_SLOT,
     PERIOD_TABLE,
-    RENT_FLOWS,
-    RENTAL_BASES,
     RENTAL_SLOTS,
-    REVENUE_SLOT,
-    RUN_BASES,
     RUN_SLOTS,
     SHARED_FLOWS,
     TRANCHE_SLOTS,
@@ -73,7 +78,7 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
     if structure.workload:
         for slot in WORKLOAD_SLOTS:
             slots[slot.name] = slot
-    slots.update(_revenue_slots(structure))
+    slots.update(revenue_slots(structure))
     # Last, so that stating a peak leaves every other input's draws as they were.
     for acc in structure.types:
         if acc.peak:
@@ -82,44 +87,6 @@ def slots_of(structure: Structure) -> dict[str, Slot]:
         if rental.peak:
             _add(slots, f"rent.{rental.name}", PEAK_SLOT)
     return slots
-
-
-def run_inputs(run: TrainingRun) -> tuple[str, ...]:
-    """The inputs a run states, in order (hours and price first, as runs always had)."""
-    keys = list(RUN_BASES[run.basis])
-    if run.mfu and "mfu" not in keys:
-        keys.append("mfu")
-    if run.priced:
-        keys.insert(1 if run.basis == "hours" else len(keys), "rental_price")
-    return tuple(keys)
-
-
-def rental_inputs(rental: Rental) -> tuple[str, ...]:
-    """The inputs a rental contract states, in order."""
-    keys = RENTAL_BASES[rental.basis]
-    if rental.basis == "commitment" and rental.counted:
-        keys = (*keys, "count")
-    return keys
-
-
-def _revenue_slots(structure: Structure) -> dict[str, Slot]:
-    """One revenue rate for the window, or one per stated date (none without revenue)."""
-    dates = structure.revenue
-    if dates is None:
-        return {}
-    if not dates:
-        return {REVENUE_SLOT.name: REVENUE_SLOT}
-    out = {}
-    for index, day in enumerate(dates):
-        name = f"revenue.rate.{day:%Y_%m_%d}"
-        out[name] = Slot(
-            name,
-            "USD/year",
-            "positive",
-            f"Revenue per year (annualised) on {day.isoformat()}",
-            path=("revenue", "rate", str(index)),
-        )
-    return out
 
 
 def _headcount_slots(structure: Structure) -> dict[str, Slot]:
@@ -243,23 +210,9 @@ def _results(structure: Structure) -> list[Quantity]:
         )
     for name, text in OWN_FLOWS:
         out.append(Quantity(name, "USD", text, False, kind="flow", scope="any"))
-    out += _rental_results(structure)
-    out += _compute_results(structure)
-    if structure.revenue is not None:
-        out.append(
-            Quantity("revenue", "USD", "Revenue in the period", False, kind="flow", scope="any")
-        )
-        out.append(
-            Quantity(
-                "cash.burn",
-                "USD",
-                "Cash burn in the period: spend (cash view, the lab's share) less revenue",
-                False,
-                "real",
-                kind="flow",
-                scope="lab",
-            )
-        )
+    out += rental_results(structure)
+    out += compute_results(structure)
+    out += revenue_results(structure)
     out.append(
         Quantity(
             "opex.per_year",
@@ -281,141 +234,8 @@ def _results(structure: Structure) -> list[Quantity]:
         )
     )
     for run in structure.runs:
-        out += _run_results(structure, run)
+        out += run_results(structure, run)
     return out
-
-
-def _run_results(structure: Structure, run: TrainingRun) -> list[Quantity]:
-    def result(key: str, unit: str, text: str) -> Quantity:
-        return Quantity(
-            f"runs.{run.name}.{key}", unit, f"Run {run.name}: {text}", False, kind="run"
-        )
-
-    out = []
-    if run.basis != "hours":
-        how = {
-            "accelerators": "accelerators x days x 24",
-            "flop": "FLOP / (peak FLOP/s x utilisation x 3,600)",
-            "parameters": "6 x parameters x tokens / (peak FLOP/s x utilisation x 3,600)",
-        }[run.basis]
-        out.append(result("gpu_hours", "GPU*hour", f"accelerator-hours, {how}"))
-    if run.basis == "parameters":
-        out.append(result("flop", "FLOP", "training compute, 6 x parameters x tokens"))
-    elif run.basis != "flop" and run.mfu and run_peak(structure, run):
-        out.append(result("flop", "FLOP", "training compute, hours x peak FLOP/s x utilisation"))
-    price = "rental price" if run.priced else f"the price of contract {run.rental}"
-    out.append(result("rental_cost", "USD", f"GPU-hours x {price} (rental-equivalent)"))
-    if run.accelerator is not None:
-        out.append(
-            result(
-                "ownership_cost",
-                "USD",
-                "GPU-hours x (hardware written off per hour of its life + energy per hour) "
-                f"on the lab's own {run.accelerator}s",
-            )
-        )
-    if run.dates is not None:
-        out.append(
-            result(
-                "capacity_share",
-                "fraction",
-                "its accelerator-hours over those its accelerators had over its dates (at most 1)",
-            )
-        )
-    return out
-
-
-def run_peak(structure: Structure, run: TrainingRun) -> bool:
-    """Whether the accelerators a run used state their peak FLOP/s."""
-    if run.accelerator is not None:
-        return next(a for a in structure.types if a.name == run.accelerator).peak
-    if run.rental is not None:
-        rental = structure.rental(run.rental)
-        if rental.accelerator is not None:
-            return next(a for a in structure.types if a.name == rental.accelerator).peak
-        return rental.peak
-    return False
-
-
-def _rental_results(structure: Structure) -> list[Quantity]:
-    if not structure.rentals:
-        return []
-    out = [
-        Quantity(
-            f"rent.{r.name}.cost",
-            "USD",
-            f"Contract {r.name} ({r.provider or 'rental'}) in the period",
-            False,
-            kind="flow",
-            scope="any",
-        )
-        for r in structure.rentals
-    ]
-    for name, text in RENT_FLOWS:
-        out.append(Quantity(name, "USD", text, False, kind="flow", scope="any"))
-    return out
-
-
-def _compute_results(structure: Structure) -> list[Quantity]:
-    if not structure.counts_hours:
-        return []
-    out = []
-    if structure.workload:
-        out += [
-            Quantity(
-                "workload.research",
-                "fraction",
-                "Share of the lab's accelerator-hours left for research: 1 - training - inference",
-                False,
-                "share",
-                kind="derived",
-            ),
-            Quantity(
-                "workload.assigned",
-                "fraction",
-                "Share of the lab's accelerator-hours spent training or serving (at most 1)",
-                False,
-                "share",
-                kind="derived",
-            ),
-        ]
-        out += [
-            Quantity(
-                f"compute.gpu_hours.{use}",
-                "GPU*hour",
-                f"Accelerator-hours the lab spent on {use} in the period",
-                False,
-                kind="flow",
-                scope="fleet",
-            )
-            for use in WORKLOADS
-        ]
-    return [
-        *out,
-        Quantity(
-            "compute.gpu_hours",
-            "GPU*hour",
-            "Accelerator-hours the lab had in the period: its own in service and those rented",
-            False,
-            kind="flow",
-            scope="fleet",
-        ),
-        Quantity(
-            "runs.gpu_hours",
-            "GPU*hour",
-            "Accelerator-hours of the named runs that fall in the period (dated runs)",
-            False,
-            kind="flow",
-        ),
-        Quantity(
-            "runs.share_of_compute",
-            "fraction",
-            "The named runs' accelerator-hours over the lab's in the period",
-            False,
-            kind="average",
-            scope="fleet",
-        ),
-    ]
 
 
 def periodic(quantity: Quantity) -> bool:
