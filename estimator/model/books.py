@@ -80,7 +80,7 @@ class Books:
         self.life = v["hardware.useful_life"]
         self.tranches = self._tranches()
         self.rentals: list[RentalNumbers] = rental_numbers(structure, v)
-        self.runs = RunNumbers(self)
+        self.runs = RunNumbers(structure, v)
         self._ranges: dict[int, tuple[float, float]] = {}
 
     def _tranches(self) -> list[TrancheNumbers]:

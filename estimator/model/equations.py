@@ -210,7 +210,7 @@ class LabModel:
             stocks = books.stocks(period.ends, at.get(period.ends))
             for name, key in names:
                 out[key] = stocks[name]
-        out.update(books.runs.results(self.quantities))
+        out.update(books.runs.results(books, self.quantities))
         if self.structure.workload:
             out["workload.research"] = books.workload_share("research")
             out["workload.assigned"] = v["workload.training"] + v["workload.inference"]

@@ -102,10 +102,15 @@ class Fleet(Protocol):
 
 
 class RunNumbers:
-    """The training runs' accelerator-hours, compute and costs for one evaluation."""
+    """The training runs' accelerator-hours, compute and costs for one evaluation.
 
-    def __init__(self, books: Fleet):
-        self.books, self.structure, self.v = books, books.structure, books.v
+    It holds the inputs, never the :class:`~estimator.model.books.Books` that holds it:
+    a cycle between them would keep every chunk's arrays alive until the garbage
+    collector ran (three times the memory of a long Monte Carlo run).
+    """
+
+    def __init__(self, structure: Structure, v: Mapping[str, Any]):
+        self.structure, self.v = structure, v
 
     def peak(self, run: TrainingRun) -> Any:
         """Peak FLOP/s of one accelerator the run used."""
@@ -136,10 +141,10 @@ class RunNumbers:
             return v[f"{prefix}.flop"]
         return FLOP_PER_PARAMETER_TOKEN * v[f"{prefix}.parameters"] * v[f"{prefix}.tokens"]
 
-    def results(self, wanted: Mapping[str, Any]) -> dict[str, Any]:
+    def results(self, books: Fleet, wanted: Mapping[str, Any]) -> dict[str, Any]:
         """Every run's results that ``wanted`` names (its hours when derived, compute,
-        both costs, the share of its accelerators' hours it used)."""
-        books, v = self.books, self.v
+        both costs, the share of its accelerators' hours it used), on ``books``."""
+        v = self.v
         out: dict[str, Any] = {}
         for run in self.structure.runs:
             prefix = f"runs.{run.name}"
@@ -158,27 +163,27 @@ class RunNumbers:
             if run.accelerator is not None:
                 out[f"{prefix}.ownership_cost"] = hours * books.ownership_per_hour(run.accelerator)
             if run.dates is not None:
-                out[f"{prefix}.capacity_share"] = hours / self.capacity(run)
+                out[f"{prefix}.capacity_share"] = hours / capacity(books, run)
         return out
 
-    def capacity(self, run: TrainingRun) -> Any:
-        """The accelerator-hours the run's accelerators had over its dates: the lab's own
-        of its type in service and those rented of that type, or the contract's."""
-        assert run.dates is not None
-        books = self.books
-        a, b = run.dates.begins, run.dates.ends
-        terms: list[Any] = []
-        if run.accelerator is not None:
-            for tr in books.tranches:
-                if tr.type == run.accelerator:
-                    served = books.unit_years(tr, b) - books.unit_years(tr, a)
-                    terms.append(tr.count * served * HOURS_PER_YEAR)
-        for rental in books.rentals:
-            mine = rental.name == run.rental
-            if mine or (run.accelerator is not None and rental.type == run.accelerator):
-                assert rental.hours is not None
-                terms.append(rental.hours * (rental.accrued(b) - rental.accrued(a)))
-        total: Any = 0.0
-        for term in terms:
-            total = total + term
-        return total
+
+def capacity(books: Fleet, run: TrainingRun) -> Any:
+    """The accelerator-hours a dated run's accelerators had over its dates: the lab's own
+    of its type in service and those rented of that type, or the contract's."""
+    assert run.dates is not None
+    a, b = run.dates.begins, run.dates.ends
+    terms: list[Any] = []
+    if run.accelerator is not None:
+        for tr in books.tranches:
+            if tr.type == run.accelerator:
+                served = books.unit_years(tr, b) - books.unit_years(tr, a)
+                terms.append(tr.count * served * HOURS_PER_YEAR)
+    for rental in books.rentals:
+        mine = rental.name == run.rental
+        if mine or (run.accelerator is not None and rental.type == run.accelerator):
+            assert rental.hours is not None
+            terms.append(rental.hours * (rental.accrued(b) - rental.accrued(a)))
+    total: Any = 0.0
+    for term in terms:
+        total = total + term
+    return total

@@ -170,3 +170,25 @@ def test_a_run_that_asks_for_more_hours_than_exist_exceeds_its_capacity() -> Non
     assert out["runs.big.capacity_share"] == pytest.approx(2e6 / (2048 * 31 * 24), rel=1e-12)
     assert out["runs.big.capacity_share"] > 1
     assert model.constraints == ("runs.big.capacity_share",)
+
+
+def test_the_books_of_an_evaluation_are_freed_without_the_garbage_collector() -> None:
+    """A reference cycle would keep each Monte Carlo chunk's arrays alive until the
+    collector ran: a long run held three times the memory it needs."""
+    import gc
+    import weakref
+
+    from estimator.model.books import Books
+
+    model = _flop_model()
+    draws = {n: np.full(1000, x) for n, x in _flop_inputs().items()}
+    gc.disable()
+    try:
+        books = Books(model.structure, draws, np)
+        books.runs.results(books, model.quantities)
+        books.accumulated(WINDOW.ends)
+        ref = weakref.ref(books)
+        del books
+        assert ref() is None
+    finally:
+        gc.enable()
