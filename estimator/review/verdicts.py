@@ -27,7 +27,7 @@ from scipy import special
 from estimator.inference.estimation import Estimate
 from estimator.inference.summaries import Summary, weighted_sum
 from estimator.model.claims import Claim, origin
-from estimator.model.likelihood import reliable_probability
+from estimator.model.likelihood import claim_terms
 from estimator.spec.ledger import prepare
 
 CONSISTENT = 0.10
@@ -216,9 +216,26 @@ def judge_new(result: Estimate, claim: Claim) -> Verdict:
         tail,
         holds,
         classify(tail),
-        fit.average(reliable_probability(claim, values)),
+        reliability_once_counted(claim, values, fit.weights),
         basis_quantiles=fit.summary(claim.quantity, "").quantiles,
     )
+
+
+def reliability_once_counted(
+    claim: Claim, quantity: np.ndarray, weights: np.ndarray | None
+) -> float:
+    """The probability that a claim not yet counted is reliable once it is, from draws of
+    its quantity without it: ``r E[f_reliable] / E[r f_reliable + (1 - r) f_wrong]``.
+
+    A ratio of averages, not the average of the per-draw ratio: a sharp claim set
+    against a broad posterior would otherwise read as unreliable wherever the draws are
+    far from it, however well it agrees with where the posterior will be.
+    """
+    total, reliable, _ = claim_terms(claim, np.asarray(quantity, dtype=float))
+    n = len(total)
+    w = np.full(n, 1.0 / n) if weights is None else np.asarray(weights) / np.sum(weights)
+    log_numerator = math.log(claim.reliability) + special.logsumexp(reliable, b=w)
+    return float(np.exp(log_numerator - special.logsumexp(total, b=w)))
 
 
 def check_claim(estimate: Estimate, claim: dict[str, Any]) -> Verdict:
