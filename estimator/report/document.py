@@ -110,8 +110,8 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
                 "tail": _percent(v.tail_probability),
                 "holds": _percent(v.bound_holds),
                 "reliability": f"{c.reliability:.0%} → {_percent(v.reliability, 0)}",
-                "influence_median": _signed(influence.median_change) if influence else "",
-                "influence_width": _signed(influence.width_change) if influence else "",
+                "influence_median": influence.text()[0] if influence else "",
+                "influence_width": influence.text()[1] if influence else "",
                 "basis": v.basis,
                 "note": c.source.note or "",
                 "repeats": c.repeats or "",
@@ -385,8 +385,8 @@ def _update(assessment: Assessment) -> dict[str, Any] | None:
                 "quantity": v.claim.about,
                 "verdict": v.verdict,
                 "tail": _percent(v.tail_probability),
-                "influence_median": _signed(influence.median_change) if influence else "",
-                "influence_width": _signed(influence.width_change) if influence else "",
+                "influence_median": influence.text()[0] if influence else "",
+                "influence_width": influence.text()[1] if influence else "",
             }
         )
     return {

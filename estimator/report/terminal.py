@@ -200,7 +200,9 @@ def print_comparison(assessment: Assessment, console: Console) -> None:
             )
             influence = v.influence
             moved = (
-                f"median {influence.median_change:+.1%}, width {influence.width_change:+.1%}"
+                "median {}, width {}".format(*influence.text())
+                if influence and influence.trusted
+                else influence.text()[0]
                 if influence
                 else "–"
             )

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from estimator.inference.estimation import Estimate
+from estimator.inference.gate import KHAT_LIMIT
 from estimator.inference.summaries import Summary, weighted_sum
 from estimator.model.claims import Claim, origin
 from estimator.model.likelihood import claim_terms
@@ -49,12 +50,37 @@ class Influence:
     median_change, width_change : float
         Relative change of the median and of the 90% interval's width when the claim is
         left out (``-0.04``: 4% lower without it).
+    median_error : float
+        The Monte Carlo error of ``median_change`` (at most: the two medians' errors
+        combined as if independent).
+    khat : float or None
+        The Pareto k-hat of the reweighting that left the claim out, when it was not
+        refitted exactly.
     """
 
     median_without: float
     ci90_without: tuple[float, float]
     median_change: float
     width_change: float
+    median_error: float = 0.0
+    khat: float | None = None
+
+    @property
+    def trusted(self) -> bool:
+        """Whether the posterior without the claim can be trusted (k-hat within limit)."""
+        return self.khat is None or self.khat <= KHAT_LIMIT
+
+    @property
+    def within_noise(self) -> bool:
+        """Whether the change of the median is within twice its Monte Carlo error."""
+        return abs(self.median_change) <= 2.0 * self.median_error
+
+    def text(self) -> tuple[str, str]:
+        """The change of the median and of the width, as people read them."""
+        if not self.trusted:
+            return f"k-hat {self.khat:.2f}: not shown", ""
+        median = "within noise" if self.within_noise else f"{self.median_change:+.1%}"
+        return median, f"{self.width_change:+.1%}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +88,9 @@ class Influence:
             "ci90_without": list(self.ci90_without),
             "median_change": self.median_change,
             "width_change": self.width_change,
+            "median_error": self.median_error,
+            "within_noise": self.within_noise,
+            "trusted": self.trusted,
         }
 
 
@@ -184,7 +213,8 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
         influence = None
         if claim.id in left_out:
             without = basis_fit.summary(head, head_unit)
-            influence = _influence(result.posterior[head], without)
+            khat = None if basis_fit.refitted else basis_fit.loo_khat
+            influence = _influence(result.posterior[head], without, khat)
         out.append(
             Verdict(
                 claim,
@@ -251,13 +281,18 @@ def check_claim(estimate: Estimate, claim: dict[str, Any]) -> Verdict:
     return judge_new(estimate, addition.new_claims[0])
 
 
-def _influence(with_claim: Summary, without: Summary) -> Influence:
-    """How the headline's median and 90% width change when the claim is left out."""
+def _influence(with_claim: Summary, without: Summary, khat: float | None = None) -> Influence:
+    """How the headline's median and 90% width change when the claim is left out, with
+    the Monte Carlo error of the median's change."""
     width_with = with_claim.ci90[1] - with_claim.ci90[0]
     width_without = without.ci90[1] - without.ci90[0]
+    base = with_claim.median
+    error = math.hypot(with_claim.quantile_mcse[0.5], without.quantile_mcse[0.5])
     return Influence(
         median_without=without.median,
         ci90_without=without.ci90,
-        median_change=without.median / with_claim.median - 1 if with_claim.median else 0.0,
+        median_change=without.median / base - 1 if base else 0.0,
         width_change=width_without / width_with - 1 if width_with else 0.0,
+        median_error=error / abs(base) if base else 0.0,
+        khat=khat,
     )

@@ -184,6 +184,31 @@ def test_influence_says_which_way_a_claim_pulled(tmp_path: Path) -> None:
     assert influence.width_change > 1.0
 
 
+def test_influence_within_its_monte_carlo_error_is_called_noise() -> None:
+    from estimator.inference.summaries import Summary
+    from estimator.review.verdicts import _influence
+
+    def summary(median: float, mcse: float) -> Summary:
+        quantiles = {0.05: median * 0.5, 0.5: median, 0.95: median * 2}
+        errors = {0.05: mcse, 0.5: mcse, 0.95: mcse}
+        return Summary("x", "USD", median, 0.0, median, quantiles, errors, 1000.0)
+
+    # A 1.5% move with medians each known to 1%: within twice their combined error.
+    noise = _influence(summary(100.0, 1.0), summary(101.5, 1.0))
+    assert noise.median_error == pytest.approx(math.sqrt(2) / 100)
+    assert noise.within_noise
+    assert noise.text()[0] == "within noise"
+    # A 5% move is not.
+    moved = _influence(summary(100.0, 1.0), summary(105.0, 1.0))
+    assert not moved.within_noise
+    assert moved.text()[0] == "+5.0%"
+    # A leave-one-out reweighting past the k-hat limit is not shown at all.
+    shaky = _influence(summary(100.0, 1.0), summary(120.0, 1.0), khat=0.85)
+    assert not shaky.trusted
+    assert shaky.text() == ("k-hat 0.85: not shown", "")
+    assert _influence(summary(100.0, 1.0), summary(120.0, 1.0), khat=0.65).trusted
+
+
 QUESTIONS = """
 [[questions]]
 id = "many"
