@@ -18,7 +18,7 @@ from estimator.report.figures import Rendered, render_all
 from estimator.report.years import years
 from estimator.review.answers import Answer
 from estimator.review.assessment import Assessment
-from estimator.review.verdicts import CONSISTENT, CONTRADICTED, Verdict
+from estimator.review.verdicts import CONSISTENT, CONTRADICTED, Verdict, tally
 
 #: Quantities the estimand table leads with (runs are added per lab).
 ESTIMANDS = (
@@ -162,6 +162,7 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
         ],
         "years": _years(result),
         "verdicts": verdict_rows,
+        "tally": tally(verdicts).text() if verdicts else "",
         "thresholds": {
             "consistent": _percent(CONSISTENT, 0),
             "contradicted": _percent(CONTRADICTED, 0),

@@ -15,6 +15,7 @@ from typing import Any
 from estimator.atomic import atomic_write_text
 from estimator.report.years import periods_document
 from estimator.review.assessment import Assessment
+from estimator.review.verdicts import tally
 
 
 def summary_document(assessment: Assessment) -> dict[str, Any]:
@@ -58,6 +59,7 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
             }
             for claim in spec.claims
         ],
+        "verdict_tally": tally(assessment.verdicts).to_dict(),
         "questions": [a.to_dict() for a in assessment.answers],
         "history": [point.to_dict() for point in assessment.history],
         "update": assessment.comparison.to_dict() if assessment.comparison else None,

@@ -13,7 +13,7 @@ from estimator.inference.summaries import Summary
 from estimator.report.display import bare, interval, number, quantity, unit_label
 from estimator.report.years import years
 from estimator.review.assessment import Assessment
-from estimator.review.verdicts import Verdict
+from estimator.review.verdicts import Verdict, tally
 
 VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
@@ -138,6 +138,7 @@ def print_verdicts(assessment: Assessment, console: Console) -> None:
             f"{claim.reliability:.0%}→{v.reliability:.0%}",
         )
     console.print(table)
+    console.print(f"[dim]{tally(assessment.verdicts).text()}.[/dim]")
 
 
 def print_answers(assessment: Assessment, console: Console) -> None:

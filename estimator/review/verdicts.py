@@ -233,6 +233,37 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How many claims were judged out of line, against how many a calibrated model would
+    judge so by chance: each claim's tail probability is uniform when the model is right,
+    so a share :data:`CONSISTENT` of them falls below it."""
+
+    judged: int
+    seen: int
+
+    @property
+    def expected(self) -> float:
+        """Claims expected in tension or contradicted by chance alone."""
+        return CONSISTENT * self.judged
+
+    def text(self) -> str:
+        """The tally as people read it."""
+        return (
+            f"{self.seen} of {self.judged} claims in tension or contradicted; about "
+            f"{self.expected:.1f} expected by chance if every claim and the model were right"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"judged": self.judged, "seen": self.seen, "expected": self.expected}
+
+
+def tally(found: tuple[Verdict, ...]) -> Tally:
+    """The verdicts out of line, counting each original claim once (relays repeat it)."""
+    originals = [v for v in found if v.claim.repeats is None]
+    return Tally(len(originals), sum(v.verdict != "consistent" for v in originals))
+
+
 def judge_new(result: Estimate, claim: Claim) -> Verdict:
     """How a claim not (yet) in the ledger sits against the current posterior: was this
     news expected?"""

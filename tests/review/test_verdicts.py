@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -285,3 +286,24 @@ def test_deepseek_answers_the_seed_question(deepseek: LabSpec) -> None:
     assert answers["under_6m"].probability < 0.001
     assert answers["v3_under_1pct"].probability > 0.95
     assert np.isfinite(answers["h100_over_20k"].mcse)
+
+
+def test_the_tally_counts_originals_and_expects_a_tenth_by_chance() -> None:
+    from estimator.review.verdicts import Verdict, tally
+
+    from ..model.test_likelihood import make_claim
+
+    def verdict(name: str, repeats: str | None = None) -> Verdict:
+        claim = dataclasses.replace(make_claim("point", value=1.0), repeats=repeats)
+        return Verdict(claim, "", 0.5, 0.5, None, name, 0.9)  # type: ignore[arg-type]
+
+    found = (
+        *(verdict("consistent") for _ in range(17)),
+        verdict("in tension"),
+        verdict("contradicted"),
+        verdict("in tension", repeats="c"),  # a relay repeats its original: not counted
+    )
+    counted = tally(found)
+    assert (counted.judged, counted.seen) == (19, 2)
+    assert counted.expected == pytest.approx(1.9)
+    assert counted.text().startswith("2 of 19 claims in tension or contradicted; about 1.9")
