@@ -11,7 +11,7 @@ import pytest
 
 from estimator.inference.estimation import Estimate, estimate
 from estimator.model.likelihood import reliable_probability
-from estimator.review.verdicts import judge_new
+from estimator.review.verdicts import judge_new, verdicts
 from estimator.spec.ledger import prepare
 
 RENTER = Path(__file__).resolve().parents[2] / "priors" / "openai-gpt4"
@@ -50,4 +50,10 @@ def test_reliability_once_counted_agrees_with_the_refit(before: Estimate) -> Non
     values = before.fit.values(claim.quantity)
     average = before.fit.average(reliable_probability(claim, values))
     assert average < counted - 0.3
+    # What `update` shows as the verdict before it was counted (leave-one-out of the
+    # fit that counts it) is what `claims add` printed, within Monte Carlo error.
+    loo = next(v for v in verdicts(after) if v.claim.id == claim.id)
+    assert loo.basis == "leave-one-out"
+    assert loo.percentile == pytest.approx(judged.percentile, abs=0.02)
+    assert loo.verdict == judged.verdict
     assert np.isfinite(judged.tail_probability)
