@@ -453,6 +453,8 @@ def history(
     """Replay the ledger in date order: the posterior as of each date a claim appeared.
 
     Prints a table per quantity and writes figures/history*.png|svg to the output folder.
+    Points whose draws fail the diagnostics are marked in both, and the command then
+    exits 3.
     """
     from rich.console import Console
 
@@ -493,6 +495,14 @@ def history(
             atomic_write_text(folder / f"{stem}.svg", figure.svg)
             atomic_write_bytes(folder / f"{stem}.png", figure.png)
         console.print(f"wrote {folder / stem}.png and .svg")
+    failing = [p for p in assessment.history if p.problems]
+    if failing:
+        dates = ", ".join(str(p.date) for p in failing)
+        console.print(
+            f"[bold red]{len(failing)} point(s) failed the diagnostics ({dates}): marked "
+            "in the table and the figure, not publishable[/bold red]"
+        )
+        sys.exit(EXIT_DIAGNOSTICS_FAILED)
 
 
 @cli.command()

@@ -43,7 +43,9 @@ class Reweighting:
         :data:`~estimator.inference.gate.KHAT_LIMIT`, or an effective sample size below
         ``min_ess``."""
         reasons = []
-        if self.khat > KHAT_LIMIT:
+        if math.isnan(self.khat):  # the Pareto fit failed: nothing vouches for the weights
+            reasons.append("Pareto k-hat could not be estimated")
+        elif self.khat > KHAT_LIMIT:
             reasons.append(f"Pareto k-hat {self.khat:.2f} > {KHAT_LIMIT}")
         if self.ess < min_ess:
             reasons.append(f"importance-sampling ESS {self.ess:.0f} < {min_ess}")

@@ -326,9 +326,14 @@ def history_figure(points: tuple[HistoryPoint, ...], name: str) -> Figure:
     prior = points[0].quantities.get(name)
     if prior is not None:
         axis.axhspan(*prior.ci90, color=PRIOR_COLOUR, alpha=0.12, label="prior 90%")
+    failed = False
     for row, point in enumerate(dated, start=1):
         median = point.quantities[name].median
-        axis.plot([point.date], [median], "o", color=POSTERIOR_COLOUR, markersize=4)
+        if point.problems:  # the draws failed the publication gate: marked, not hidden
+            failed = True
+            axis.plot([point.date], [median], "X", color="#c0392b", markersize=7)
+        else:
+            axis.plot([point.date], [median], "o", color=POSTERIOR_COLOUR, markersize=4)
         axis.annotate(
             str(row),
             (point.date, median),
@@ -345,6 +350,8 @@ def history_figure(points: tuple[HistoryPoint, ...], name: str) -> Figure:
     axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, unit, 2)))
     axis.yaxis.set_minor_formatter(NullFormatter())
     axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    if failed:
+        axis.plot([], [], "X", color="#c0392b", label="failed diagnostics (not publishable)")
     axis.set_ylabel(f"{name} (log scale)")
     axis.set_xlabel("numbers: rows of the history table", fontsize=8)
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)

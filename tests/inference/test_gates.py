@@ -37,7 +37,14 @@ def test_the_nuts_gate_at_its_limits(fit: NutsFit, fails: bool) -> None:
 
 @pytest.mark.parametrize(
     ("khat", "ess", "fails"),
-    [(0.69, 5000.0, False), (0.71, 5000.0, True), (0.95, 5000.0, True), (0.5, 399.0, True)],
+    [
+        (0.69, 5000.0, False),
+        (0.71, 5000.0, True),
+        (0.95, 5000.0, True),
+        (0.5, 399.0, True),
+        (math.nan, 5000.0, True),  # a failed Pareto fit vouches for nothing
+        (-math.inf, 5000.0, False),  # equal weights: no tail at all
+    ],
 )
 def test_the_importance_gate_at_its_limits(khat: float, ess: float, fails: bool) -> None:
     weights = Reweighting(np.full(4, -math.log(4.0)), khat, ess)

@@ -344,3 +344,22 @@ def test_claims_add_takes_during_and_scope_as_options(lab: Path) -> None:
     assert code == 2, output
     assert "--scope" in output
     assert "did you mean 'opex.total'" in output
+
+
+def test_history_marks_a_point_that_fails_its_diagnostics_and_exits_3(tmp_path: Path) -> None:
+    # One sharp, fully trusted claim far out in the prior: the quick path's weights
+    # collapse (k-hat over 0.7), and with --method is nothing else is tried.
+    sharp = {
+        "id": "sharp",
+        "quantity": "gpu_spend",
+        "value": 3.1e8,
+        "noise": 0.0002,
+        "reliability": 1.0,
+        "credibility": "first_hand",
+    }
+    lab = write_lab(tmp_path / "lab", {**REDUCED_LAB, "claims.toml": claims_toml(sharp)})
+    code, output = _invoke("history", str(lab), "--method", "is", "--out", str(tmp_path / "o"))
+    assert code == 3, output
+    assert "failed the diagnostics" in output
+    assert "weak" in output  # the table's method column says so
+    assert (tmp_path / "o" / "figures" / "history.png").is_file()  # drawn, and marked
