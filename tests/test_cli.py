@@ -77,6 +77,7 @@ def test_posterior_nc_is_a_datatree_with_provenance(deepseek_run: tuple[int, str
     tree.close()
 
 
+@pytest.mark.slow  # two full runs of the shipped lab: kept out of the quick suite's budget
 def test_same_inputs_and_seed_give_the_same_summary(tmp_path: Path) -> None:
     documents = []
     for name in ("a", "b"):
@@ -98,6 +99,7 @@ def test_same_inputs_and_seed_give_the_same_summary(tmp_path: Path) -> None:
     assert documents[0] == documents[1]
 
 
+@pytest.mark.slow  # two full runs of the shipped lab: kept out of the quick suite's budget
 def test_another_seed_changes_the_numbers(tmp_path: Path) -> None:
     medians = []
     for seed in ("1", "2"):
