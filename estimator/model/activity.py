@@ -13,6 +13,7 @@ from estimator.model.quantities import (
     WORKLOADS,
     Quantity,
     Slot,
+    dated_slots,
 )
 
 
@@ -59,17 +60,7 @@ def revenue_slots(structure: Structure) -> dict[str, Slot]:
         return {}
     if not dates:
         return {REVENUE_SLOT.name: REVENUE_SLOT}
-    out = {}
-    for index, day in enumerate(dates):
-        name = f"revenue.rate.{day:%Y_%m_%d}"
-        out[name] = Slot(
-            name,
-            "USD/year",
-            "positive",
-            f"Revenue per year (annualised) on {day.isoformat()}",
-            path=("revenue", "rate", str(index)),
-        )
-    return out
+    return dated_slots("revenue.rate", dates, "USD/year", "Revenue per year (annualised) on")
 
 
 def run_results(structure: Structure, run: TrainingRun) -> list[Quantity]:

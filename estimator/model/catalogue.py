@@ -38,6 +38,7 @@ from estimator.model.quantities import (
     Quantity,
     Scope,
     Slot,
+    dated_slots,
     fleet_name,
     period_name,
 )
@@ -94,17 +95,7 @@ def _headcount_slots(structure: Structure) -> dict[str, Slot]:
     dates = structure.staff.dates
     if not dates:
         return {HEADCOUNT_SLOT.name: HEADCOUNT_SLOT}
-    out = {}
-    for index, day in enumerate(dates):
-        name = f"staff.headcount.{day:%Y_%m_%d}"
-        out[name] = Slot(
-            name,
-            "person",
-            "positive",
-            f"Headcount on {day.isoformat()}",
-            path=("staff", "headcount", str(index)),
-        )
-    return out
+    return dated_slots("staff.headcount", dates, "person", "Headcount on")
 
 
 def _add_tranche(

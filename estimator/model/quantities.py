@@ -17,6 +17,7 @@ the lab uses; a quantity of either reads ``any``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -71,6 +72,18 @@ class Quantity:
     domain: Domain = "positive"
     kind: Kind = "input"
     scope: Scope = "any"
+
+
+def dated_slots(prefix: str, dates: tuple[dt.date, ...], unit: str, text: str) -> dict[str, Slot]:
+    """One slot per day of a dated list of beliefs (``[[staff.headcount]]``,
+    ``[[revenue.rate]]``): ``<prefix>.<yyyy_mm_dd>``, whose belief is the list's entry of
+    that day; ``text`` describes it and ends with the day."""
+    out = {}
+    for index, day in enumerate(dates):
+        name = f"{prefix}.{day:%Y_%m_%d}"
+        path = (*prefix.split("."), str(index))
+        out[name] = Slot(name, unit, "positive", f"{text} {day.isoformat()}", path=path)
+    return out
 
 
 def period_name(name: str, key: str) -> str:
