@@ -2,8 +2,9 @@
 
 Heavy libraries are imported inside the commands, so ``estimator --help`` starts fast.
 Exit codes: 0 done; 1 a write failed (each file is either as it was or wholly new);
-2 bad input (every problem listed, nothing written); 3 the sampler diagnostics failed, so
-no headline interval is published.
+2 bad input (every problem listed, nothing written); 3 the sampler diagnostics failed for
+the headline, so no headline interval is published (``history`` and ``update``: or for a
+point or a quantity they report, which they mark).
 """
 
 from __future__ import annotations
@@ -318,7 +319,8 @@ def run(
 ) -> None:
     """Estimate a lab's spend; write summary.json, posterior.nc and the report.
 
-    Exits with 3 when the sampler diagnostics fail (no headline interval is published).
+    Exits with 3 when the diagnostics the headline rests on fail (no headline interval is
+    published); other quantities that fail them are marked.
     """
     from rich.console import Console
 
@@ -374,6 +376,7 @@ def update(
     Lists the claims that are new or changed since then, with each new claim's verdict
     before it was counted and its influence, and every quantity's old and new median and
     90% interval; the comparison also goes into the report and summary.json ("update").
+    New values that fail the diagnostics are marked, and the command then exits 3.
     """
     import dataclasses
 
@@ -402,6 +405,8 @@ def update(
     print_assessment(assessment, console, quantities=False)
     if assessment.comparison is not None:
         print_comparison(assessment, console)
+        if assessment.comparison.unconverged:
+            sys.exit(EXIT_DIAGNOSTICS_FAILED)
     exit_on_failed_diagnostics(assessment)
 
 
@@ -541,13 +546,19 @@ def sensitivity(
     from estimator.drivers.collect import drivers
     from estimator.inference.estimation import estimate
     from estimator.report.terminal import print_drivers
+    from estimator.review.verdicts import verdicts
 
     spec = load(priors_dir, window, headline)
     console = Console()
     with console.status("sampling the posterior") as status, exit_on_nuts_unavailable():
         result = estimate(spec, cast("Method", method), seed=seed)
+        status.update("judging the claims")
+        judged = verdicts(result)
+        out_of_line = {v.claim.id for v in judged if v.trusted and v.verdict != "consistent"}
         status.update("sensitivity: tornado, Sobol, delta, scenarios, power-scaling")
-        found = drivers(result, seed, samples, delta_draws, delta_resamples=30)
+        found = drivers(
+            result, seed, samples, delta_draws, delta_resamples=30, out_of_line=out_of_line
+        )
     print_drivers(result, found, console)
 
 
@@ -576,8 +587,14 @@ CLAIM_OPTIONS: list[Callable[[Any], Any]] = [
     ),
     click.option("--scope", help="lab or fleet: whose costs the figure counts."),
     click.option(
+        "--by",
+        help="Id of its source in sources.toml; the claim takes the source's credibility "
+        "and reliability.",
+    ),
+    click.option(
         "--credibility",
-        help="first_hand, first_hand_reported, analyst_estimate, anonymous_press or hearsay.",
+        help="first_hand, first_hand_reported, analyst_estimate, anonymous_press or hearsay "
+        "[default with --by: the source's].",
     ),
     click.option("--use", help="evidence or check."),
     click.option("--noise", help="Log-scale noise (overrides the class default)."),

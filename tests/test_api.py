@@ -58,7 +58,7 @@ def test_check_claim_and_scenarios_through_the_api(deepseek_assessment: Assessme
             "date": "2025-03-01",
             "quantity": "spend.total",
             "kind": "point",
-            "value": "50M",
+            "value": "5M",
             "unit": "USD",
             "credibility": "hearsay",
             "use": "check",

@@ -268,6 +268,12 @@ CASES = [
     ),
     _c("add_use_unknown", add(use="evidense"), "--use: unknown use", "'evidense'"),
     _c(
+        "add_by_unknown",
+        add(by="analyst_note"),
+        "--by: no source with this id in sources.toml",
+        "'analyst_note'",
+    ),
+    _c(
         "add_range_without_high",
         add(kind="range", value=None, low="100"),
         "--high: a range claim needs high",

@@ -4,6 +4,7 @@ conclusions rest on assumptions rather than evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,10 +73,14 @@ def drivers(
     sobol_samples: int = SOBOL_SAMPLES,
     delta_draws: int = DELTA_DRAWS,
     delta_resamples: int = DELTA_RESAMPLES,
+    out_of_line: Collection[str] | None = None,
 ) -> Drivers:
     """Sensitivity, scenarios and prior sensitivity of an estimate's lab.
 
     The defaults keep a report quick; ``estimator sensitivity`` asks for more samples.
+    ``out_of_line`` (the ids of the claims whose verdict is in tension or contradicted)
+    says whether a conclusion shaped by both prior and evidence is a possible prior-data
+    conflict; without it, none is called one.
     """
     spec = result.spec
     delta = None
@@ -83,7 +88,8 @@ def drivers(
     # Indices over the posterior need a posterior worth the name.
     if spec.evidence and result.diagnostics.passed:
         delta = delta_indices(result, spec.headline, delta_draws, seed, delta_resamples)
-        flags = prior_sensitivity(result, [n for n in FLAGGED if n in spec.model.quantities], seed)
+        flagged = [n for n in FLAGGED if n in spec.model.quantities]
+        flags = prior_sensitivity(result, flagged, seed, out_of_line)
     return Drivers(
         tornado=tornado(spec, spec.headline),
         sobol=sobol_indices(spec, spec.headline, sobol_samples, seed),

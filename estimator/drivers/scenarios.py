@@ -55,9 +55,10 @@ def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
             headline = rerun.posterior[name]
         else:
             fit = quick_posterior(changed, result.prior_draws, result.seed)
-            method, reasons = fit.method, fit.problems()
             forward = fit.method == "forward"
             headline = result.prior[name] if forward else fit.summary(name, unit)
+            method = fit.method
+            reasons = fit.publication_problems([name], summaries={name: headline})
         out.append(
             ScenarioOutcome(
                 scenario.name,

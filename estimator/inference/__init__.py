@@ -4,7 +4,8 @@
 summaries of any number of draws), ``summaries`` (quantiles and their MC errors),
 ``threads`` (work on threads, BLAS kept to one), ``importance`` (Pareto-smoothed
 reweighting), ``pymc_model`` and ``nuts`` (the PyMC model, compiled once, sampled),
-``posterior`` (one interface to a posterior, whichever method drew it), ``gate`` (the
-limits a sample must meet to be published), ``estimation`` (the choice of method and the
-``Estimate``), ``datatree`` (the estimate as an ``xarray.DataTree``).
+``posterior`` (one interface to a posterior, whichever method drew it), ``nuts_posterior``
+(that interface over NUTS draws), ``gate`` (the limits a sample must meet to be
+published), ``estimation`` (the choice of method and the ``Estimate``), ``datatree`` (the
+estimate as an ``xarray.DataTree``).
 """

@@ -16,6 +16,7 @@ import numpy as np
 from estimator.inference.threads import ordered_map
 from estimator.model.copula import correlated_normals, from_normal
 from estimator.model.distributions import Beta, Fixed, LogNormal, Normal
+from estimator.model.evidence import measurement_latents
 from estimator.spec.lab import LabSpec
 
 CHUNK_SIZE = 2**16
@@ -97,11 +98,39 @@ def _normal_block(spec: LabSpec) -> _NormalBlock:
     )
 
 
+#: The spawn key that sets the measurement parameters' generators apart from the model's.
+MEASUREMENT_STREAM = 1
+
+
 def evaluate_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str, np.ndarray]:
-    """Inputs and every derived quantity for one chunk, as float64 arrays of ``size``."""
+    """Inputs and every derived quantity for one chunk, as float64 arrays of ``size``,
+    and the claims' measurement parameters (:func:`sample_measurement`)."""
     inputs = sample_inputs(spec, chunk_generator(seed, index), size)
     values = spec.model.evaluate(inputs)
-    return {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
+    out = {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
+    out.update(sample_measurement(spec, seed, index, size))
+    return out
+
+
+def sample_measurement(spec: LabSpec, seed: int, index: int, size: int) -> dict[str, np.ndarray]:
+    """The measurement parameters of the lab's claims (:mod:`estimator.model.evidence`)
+    for one chunk, from a generator of their own: the model's draws are the same whatever
+    the ledger says."""
+    rng = np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index, MEASUREMENT_STREAM)))
+    )
+    latents = measurement_latents(spec.sources)
+    block = rng.standard_normal((len(latents), size))
+    out = {}
+    for z, (name, belief) in zip(block, latents.items(), strict=True):
+        if isinstance(belief, Beta):
+            out[name] = belief.from_normal(z)
+        elif isinstance(belief, LogNormal):
+            out[name] = np.exp(belief.mu + belief.sigma * z)
+        else:
+            assert isinstance(belief, Normal)
+            out[name] = belief.mu + belief.sigma * z
+    return out
 
 
 def map_chunks[T](

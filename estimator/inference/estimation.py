@@ -23,10 +23,11 @@ from estimator.inference.forward import (
     simulate,
     summarize_draws,
 )
-from estimator.inference.gate import AUTO_MIN_ESS, KHAT_LIMIT
+from estimator.inference.gate import AUTO_MIN_ESS, KHAT_LIMIT, QuantityCheck
 from estimator.inference.importance import reweight, sum_of_logliks
 from estimator.inference.methods import Method
-from estimator.inference.posterior import ImportancePosterior, NutsPosterior, Posterior
+from estimator.inference.nuts_posterior import NutsPosterior
+from estimator.inference.posterior import ImportancePosterior, Posterior
 from estimator.inference.pymc_model import NutsUnavailableError
 from estimator.inference.summaries import Summary
 from estimator.inference.threads import thread_map
@@ -48,16 +49,21 @@ class Diagnostics:
     method : str
         ``is``, ``nuts`` or ``forward``.
     passed : bool
-        Whether every limit of :mod:`estimator.inference.gate` is met.
+        Whether the headline may be published: no global limit of
+        :mod:`estimator.inference.gate` is missed, and neither is a per-quantity limit by
+        a quantity the headline rests on.
     reasons : tuple of str
-        Each limit missed, in words.
+        Each of those limits missed, in words.
     details : dict
-        The figures judged (k-hat and ESS, or R-hat, ESS and divergences) and the MC
-        errors of the headline interval's ends, as ``summary.json`` records them.
+        The figures judged (k-hat and ESS, or R-hat, ESS and divergences, the worst over
+        every quantity) and the MC errors of the headline interval's ends, as
+        ``summary.json`` records them.
     note : str
         Which method ran and why.
     summary : str
         The figures judged, in one line for people.
+    per_quantity : dict
+        Each varying quantity's readings (:class:`~estimator.inference.gate.QuantityCheck`).
     """
 
     method: str
@@ -66,6 +72,12 @@ class Diagnostics:
     details: dict[str, Any] = field(default_factory=dict)
     note: str = ""
     summary: str = ""
+    per_quantity: dict[str, QuantityCheck] = field(default_factory=dict, repr=False)
+
+    @property
+    def flagged(self) -> dict[str, tuple[str, ...]]:
+        """Each quantity that misses a per-quantity limit, with the limits it misses."""
+        return {n: c.failures for n, c in self.per_quantity.items() if not c.passed}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +86,7 @@ class Diagnostics:
             "reasons": list(self.reasons),
             "note": self.note,
             **self.details,
+            "per_quantity": {n: c.to_dict() for n, c in self.per_quantity.items()},
         }
 
 
@@ -89,6 +102,9 @@ class Estimate:
         Quantity name to its :class:`Summary` under the prior and the posterior.
     reliability : dict
         Claim id to its posterior probability of being reliable.
+    source_reliability : dict
+        Source id to its posterior probability of being reliable (the sources of the
+        counted claims: :mod:`estimator.model.evidence`).
     diagnostics : Diagnostics
         Whether the numbers may be published.
     seed, draws : int
@@ -108,6 +124,7 @@ class Estimate:
     draws: int
     prior_draws: Draws = field(repr=False)
     fit: Posterior = field(repr=False)
+    source_reliability: dict[str, float] = field(default_factory=dict, repr=False)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -166,9 +183,14 @@ class Estimate:
 
     @property
     def headline(self) -> Summary | None:
-        """The posterior of the lab's headline quantity, or ``None`` when diagnostics
-        failed."""
+        """The posterior of the lab's headline quantity, or ``None`` when the diagnostics
+        it rests on failed."""
         return self.posterior[self.spec.headline] if self.diagnostics.passed else None
+
+    def problems_of(self, *names: str) -> tuple[str, ...]:
+        """Why the posterior of ``names`` may not be published, in words (empty when it
+        may), judged as the headline is (see :mod:`estimator.inference.gate`)."""
+        return self.fit.publication_problems(names, self.diagnostics.per_quantity)
 
     def provenance(self) -> dict[str, Any]:
         """What went in, with which software, seed and sampler settings."""
@@ -192,7 +214,7 @@ def quick_posterior(
     constraints = spec.model.constraints
     if not claims and not constraints:
         return ImportancePosterior(spec=spec, claims=claims, active=active, seed=seed, prior=prior)
-    log_ratios = sum_of_logliks(prior.values, claims, constraints)
+    log_ratios = sum_of_logliks(prior.values, claims, constraints, spec.sources)
     return ImportancePosterior(
         spec=spec,
         claims=claims,
@@ -276,20 +298,13 @@ def estimate(
     fit, note = choose_posterior(quick_posterior(spec, prior_draws, seed), method)
     units = {n: spec.converter.canonical(q.unit) for n, q in spec.model.quantities.items()}
     posterior = prior if fit.method == "forward" else fit.summaries(units)
-    problems = fit.problems()
-    diagnostics = Diagnostics(
-        method=fit.method,
-        passed=not problems,
-        reasons=problems,
-        details={**fit.readings(), **_headline_mcse(posterior[spec.headline])},
-        note=FORWARD_NOTE if fit.method == "forward" else note,
-        summary=fit.describe(),
-    )
+    diagnostics = diagnose(fit, posterior, FORWARD_NOTE if fit.method == "forward" else note)
     return Estimate(
         spec=spec,
         prior=prior,
         posterior=posterior,
         reliability=reliabilities(fit, spec.claims),
+        source_reliability=source_reliabilities(fit),
         diagnostics=diagnostics,
         seed=seed,
         draws=draws,
@@ -298,13 +313,67 @@ def estimate(
     )
 
 
+def diagnose(fit: Posterior, posterior: dict[str, Summary], note: str = "") -> Diagnostics:
+    """Judge ``fit`` for publication: every quantity's readings, and whether the headline
+    may be published (see :mod:`estimator.inference.gate`).
+
+    Parameters
+    ----------
+    fit : Posterior
+        The draws.
+    posterior : dict
+        The summary of every quantity under them (their quantiles are the quick path's
+        readings).
+    note : str
+        Which method ran and why.
+    """
+    head = fit.spec.headline
+    checks = fit.checks(posterior, posterior)
+    problems = fit.publication_problems([head], checks)
+    return Diagnostics(
+        method=fit.method,
+        passed=not problems,
+        reasons=problems,
+        details={**fit.readings(), **_headline_mcse(posterior[head])},
+        note=note,
+        summary=fit.describe(),
+        per_quantity=checks,
+    )
+
+
 def reliabilities(fit: Posterior, claims: tuple[Claim, ...]) -> dict[str, float]:
-    """Each claim's posterior probability of being reliable."""
+    """Each claim's posterior probability of being reliable: its source's, for a claim
+    the posterior counts (:func:`source_reliabilities`); for any other, the probability
+    given its quantity's posterior."""
+    by_source = source_reliabilities(fit)
+    evidence = fit.evidence
+    counted = {
+        evidence.claims[i].id: by_source[evidence.sources[s].id]
+        for s, members in enumerate(evidence.members)
+        for i in members
+        if fit.active[i]
+    }
 
     def probability(claim: Claim) -> float:
+        if claim.id in counted:
+            return counted[claim.id]
         return fit.average(reliable_probability(claim, fit.values(claim.quantity)))
 
     return dict(zip((c.id for c in claims), thread_map(probability, claims), strict=True))
+
+
+def source_reliabilities(fit: Posterior) -> dict[str, float]:
+    """Each source's posterior probability of being reliable, over its counted claims:
+    the posterior mean of ``r f_reliable / (r f_reliable + (1 - r) f_wrong)``."""
+    evidence = fit.evidence
+    if not fit.active.any():
+        return {}
+    total, matched = evidence.source_terms(fit.claim_parts, fit.evidence_values, fit.active)
+    return {
+        source.id: fit.average(np.exp(matched[s] - total[s]))
+        for s, source in enumerate(evidence.sources)
+        if any(fit.active[i] for i in evidence.members[s])
+    }
 
 
 def _headline_mcse(head: Summary) -> dict[str, float]:

@@ -11,6 +11,7 @@ from estimator.inference.chunks import CHUNK_SIZE, iter_chunks
 from estimator.inference.streaming import streaming_summaries
 from estimator.inference.summaries import Summary, summarize
 from estimator.inference.threads import thread_map
+from estimator.model.evidence import measurement_latents
 from estimator.spec.lab import LabSpec
 
 DEFAULT_DRAWS = 200_000
@@ -49,7 +50,7 @@ def simulate(
     """
     if draws > IN_MEMORY_LIMIT:
         raise ValueError(f"{draws} draws would not fit in memory; use forward_summaries")
-    names = list(spec.model.quantities)
+    names = [*spec.model.quantities, *measurement_latents(spec.sources)]
     store = {name: np.empty(draws) for name in names}
     start = 0
     for chunk in iter_chunks(spec, draws, seed, chunk_size):

@@ -21,7 +21,8 @@ from estimator.inference.chunks import CHUNK_SIZE, map_chunks
 from estimator.inference.forward import Draws
 from estimator.inference.gate import ESS_LIMIT, KHAT_LIMIT
 from estimator.model.claims import Claim
-from estimator.model.likelihood import claim_loglik, constraint_loglik
+from estimator.model.evidence import Evidence, SourceEntity
+from estimator.model.likelihood import constraint_loglik
 from estimator.spec.lab import LabSpec
 
 
@@ -52,22 +53,31 @@ class Reweighting:
         return tuple(reasons)
 
 
-def claim_logliks(draws: Draws, claims: tuple[Claim, ...]) -> np.ndarray:
-    """Log-likelihood of each claim at each draw, shape ``(len(claims), draws)``."""
-    out = np.empty((len(claims), draws.draws))
-    for row, claim in enumerate(claims):
-        out[row] = claim_loglik(claim, draws[claim.quantity])
-    return out
+def claim_logliks(
+    draws: Draws,
+    claims: tuple[Claim, ...],
+    sources: Mapping[str, SourceEntity] | None = None,
+    active: np.ndarray | None = None,
+) -> np.ndarray:
+    """What each claim adds to the log-likelihood of the ``active`` claims (default: all)
+    at each draw, shape ``(len(claims), draws)``: its own log-likelihood when it is its
+    source's only claim (:meth:`~estimator.model.evidence.Evidence.contributions`)."""
+    if not claims:
+        return np.empty((0, draws.draws))
+    return Evidence.of(claims, sources or {}).contributions(draws.values, active)
 
 
 def sum_of_logliks(
-    values: Mapping[str, np.ndarray], claims: tuple[Claim, ...], constraints: tuple[str, ...] = ()
+    values: Mapping[str, np.ndarray],
+    claims: tuple[Claim, ...],
+    constraints: tuple[str, ...] = (),
+    sources: Mapping[str, SourceEntity] | None = None,
 ) -> np.ndarray:
-    """Sum over claims of their log-likelihoods at each draw, and of the model's
+    """The log-likelihood of the claims, read by source, at each draw, and of the model's
     ``constraints`` (:func:`constraint_logliks`): the log importance ratio."""
     total = np.zeros(len(next(iter(values.values()))))
-    for claim in claims:
-        total += claim_loglik(claim, values[claim.quantity])
+    if claims:
+        total += Evidence.of(claims, sources or {}).loglik(values)
     if constraints:
         total += constraint_logliks(values, constraints)
     return total
@@ -92,9 +102,9 @@ def prior_log_ratios(
     The draws are made and weighed chunk by chunk on several threads; only the ratios
     are kept (8 bytes a draw), so any number of draws fits in memory.
     """
-    evidence, constraints = spec.evidence, spec.model.constraints
+    evidence, constraints, sources = spec.evidence, spec.model.constraints, spec.sources
     parts = map_chunks(
-        spec, draws, seed, lambda c: sum_of_logliks(c, evidence, constraints), chunk_size
+        spec, draws, seed, lambda c: sum_of_logliks(c, evidence, constraints, sources), chunk_size
     )
     return np.concatenate(list(parts))
 

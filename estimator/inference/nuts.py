@@ -13,13 +13,12 @@ quantity is computed from their draws with numpy
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from estimator.inference.gate import ESS_LIMIT, RHAT_LIMIT
+from estimator.inference.gate import QuantityCheck, failures
 from estimator.inference.pymc_model import (
     ACTIVE,
     BOUNDS,
@@ -30,6 +29,7 @@ from estimator.inference.pymc_model import (
 )
 from estimator.inference.summaries import PROBS, Summary, summarize
 from estimator.model.claims import Claim
+from estimator.model.evidence import Evidence
 from estimator.spec.lab import LabSpec
 
 CHAINS = 4
@@ -74,27 +74,22 @@ class NutsFit:
         """All draws of a quantity, chains concatenated."""
         return np.asarray(self.trace.posterior[name].values, dtype=float).reshape(-1)
 
+    @property
+    def checks(self) -> dict[str, QuantityCheck]:
+        """Each varying quantity's R-hat and bulk and tail ESS."""
+        return {
+            name: QuantityCheck(rhat, self.ess_bulk[name], self.ess_tail[name])
+            for name, rhat in self.rhat.items()
+        }
+
+    def global_problems(self) -> list[str]:
+        """What holds back every quantity, in words: divergent transitions."""
+        return [f"{self.divergences} divergent transitions"] if self.divergences else []
+
     def problems(self) -> list[str]:
-        """Why the sample can't be trusted, in words (empty when it can)."""
-        reasons = []
-        if self.divergences:
-            reasons.append(f"{self.divergences} divergent transitions")
-        worst = _worst(self.rhat, max)
-        if worst and worst[1] > RHAT_LIMIT:
-            reasons.append(f"R-hat {worst[1]:.3f} > {RHAT_LIMIT} ({worst[0]})")
-        for label, table in (("bulk", self.ess_bulk), ("tail", self.ess_tail)):
-            low = _worst(table, min)
-            if low and low[1] < ESS_LIMIT:
-                reasons.append(f"{label} ESS {low[1]:.0f} < {ESS_LIMIT} ({low[0]})")
-        return reasons
-
-
-def _worst(table: dict[str, float], pick: Any) -> tuple[str, float] | None:
-    finite = {k: v for k, v in table.items() if math.isfinite(v)}
-    if not finite:
-        return None
-    name = pick(finite, key=finite.__getitem__)
-    return name, finite[name]
+        """Why the sample can't be trusted, in words (empty when it can): the divergences
+        and every quantity that misses a limit of :mod:`estimator.inference.gate`."""
+        return [*self.global_problems(), *failures(self.rhat, self.checks)]
 
 
 def compiled_model(spec: LabSpec, claims: tuple[Claim, ...]) -> Any:
@@ -105,8 +100,9 @@ def compiled_model(spec: LabSpec, claims: tuple[Claim, ...]) -> Any:
     if key not in _COMPILED:
         # Only the free variables are stored: the quantities are computed from their draws
         # with numpy (:func:`_with_quantities`), not by compiled Deterministics.
+        measured = list(Evidence.of(claims, spec.sources).latents()) if claims else []
         _COMPILED[key] = nutpie.compile_pymc_model(
-            build_model(spec, claims), var_names=layout(spec).free
+            build_model(spec, claims), var_names=[*layout(spec).free, *measured]
         )
     return _COMPILED[key]
 
@@ -141,7 +137,12 @@ def sample(
         progress_bar=False,
         save_warmup=False,
     )
-    trace = _with_quantities(spec, trace)
+    return from_trace(spec, _with_quantities(spec, trace), settings)
+
+
+def from_trace(spec: LabSpec, trace: Any, settings: NutsSettings) -> NutsFit:
+    """The fit of a trace whose posterior holds every named quantity, ``(chain, draw)``,
+    and whose sample stats say which draws diverged: its diagnostics, computed."""
     names = [n for n in spec.model.quantities if n in trace.posterior]
     varying = [n for n in names if np.ptp(trace.posterior[n].values) > 0]
     rhat, bulk, tail = _diagnostics(trace, varying)

@@ -4,12 +4,12 @@ A :class:`Posterior` is a set of draws of every named quantity that, with option
 importance weights, represents the lab's posterior given some of its evidence claims. Both
 methods implement it once: :class:`ImportancePosterior` (the quick path: the prior's
 Monte Carlo draws, reweighted by the claims' likelihoods; or, with no evidence, the prior
-itself) and :class:`NutsPosterior` (NUTS draws from the PyMC model). Everything downstream
-— verdicts, questions, history, sensitivity, storage — asks the interface for values,
-weights, chains, an equally weighted sample, the diagnostic problems, and for the posterior
-with some claims switched off (:meth:`Posterior.refit`, exact; :meth:`Posterior.leave_out`,
-by Pareto-smoothed importance reweighting of these draws, refitted exactly where k-hat
-says the reweighting can't be trusted).
+itself) and :class:`~estimator.inference.nuts_posterior.NutsPosterior` (NUTS draws from the
+PyMC model). Everything downstream — verdicts, questions, history, sensitivity, storage —
+asks the interface for values, weights, chains, an equally weighted sample, the diagnostic
+problems, and for the posterior with some claims switched off (:meth:`Posterior.refit`,
+exact; :meth:`Posterior.leave_out`, by Pareto-smoothed importance reweighting of these
+draws, refitted exactly where k-hat says the reweighting can't be trusted).
 """
 
 from __future__ import annotations
@@ -17,28 +17,37 @@ from __future__ import annotations
 import dataclasses
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from estimator.inference import nuts
 from estimator.inference.forward import Draws
-from estimator.inference.gate import KHAT_LIMIT
+from estimator.inference.gate import QuantityCheck, failures
 from estimator.inference.importance import (
     Reweighting,
-    claim_logliks,
     constraint_logliks,
     resample_indices,
     reweight,
 )
-from estimator.inference.pymc_model import NutsUnavailableError
-from estimator.inference.summaries import Summary, summarize, summarize_weighted, weighted_sum
+from estimator.inference.summaries import (
+    Summary,
+    quantile_ess,
+    summarize,
+    summarize_weighted,
+    weighted_quantiles,
+    weighted_sum,
+)
 from estimator.inference.threads import thread_map
 from estimator.model.claims import Claim
-from estimator.model.likelihood import claim_loglik
+from estimator.model.evidence import Evidence, Parts
 from estimator.spec.lab import LabSpec
+
+#: The quantiles the quick path's per-quantity readings are taken at (see
+#: :mod:`estimator.inference.gate`).
+JUDGED_PROBS = (0.05, 0.5, 0.95)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -91,6 +100,21 @@ class Posterior(ABC):
         """Why these draws can't be trusted for publication, in words (empty when they can)."""
 
     @abstractmethod
+    def global_problems(self) -> tuple[str, ...]:
+        """What holds back every quantity, in words: the limits judged on the draws as a
+        whole (see :mod:`estimator.inference.gate`)."""
+
+    @abstractmethod
+    def checks(
+        self, names: Iterable[str] | None = None, summaries: Mapping[str, Summary] | None = None
+    ) -> dict[str, QuantityCheck]:
+        """The per-quantity readings of ``names`` (default: every quantity) that vary.
+
+        ``summaries`` may hold their posterior summaries, whose quantiles the quick path's
+        readings are taken at (they are found otherwise).
+        """
+
+    @abstractmethod
     def readings(self) -> dict[str, float]:
         """The figures the diagnostics are judged on (k-hat, ESS, R-hat, divergences)."""
 
@@ -107,9 +131,99 @@ class Posterior(ABC):
         """The posterior given only the ``active`` claims, by the same method, exactly."""
 
     @abstractmethod
+    def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> Posterior:
+        """The posterior without the claims ``leaving`` (active evidence claims), by
+        reweighting these draws; with ``refit``, exactly where the reweighting can't be
+        trusted."""
+
     def leave_out(self, claim: Claim, refit: bool = True) -> Posterior:
-        """The posterior without ``claim`` (an active evidence claim), by reweighting these
-        draws; with ``refit``, exactly where the reweighting can't be trusted."""
+        """The posterior without ``claim`` (:meth:`leave_out_all`)."""
+        return self.leave_out_all((claim,), refit)
+
+    def leave_out_source(self, source_id: str, refit: bool = True) -> Posterior:
+        """The posterior without every active claim of one source."""
+        evidence = self.evidence
+        s = [x.id for x in evidence.sources].index(source_id)
+        leaving = tuple(evidence.claims[i] for i in evidence.members[s] if self.active[i])
+        return self.leave_out_all(leaving, refit)
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        """The claims grouped by source."""
+        return Evidence.of(self.claims, self.spec.sources)
+
+    @cached_property
+    def evidence_values(self) -> dict[str, np.ndarray]:
+        """The draws the claims' likelihood reads: their quantities and their measurement
+        parameters."""
+        names = {c.quantity for c in self.claims} | set(self.evidence.latents())
+        return {name: self.values(name) for name in sorted(names)}
+
+    @cached_property
+    def claim_parts(self) -> Parts:
+        """Each claim's log-likelihood at each draw if its source is reliable, and if it
+        is wrong (:meth:`~estimator.model.evidence.Evidence.claim_parts`)."""
+        return self.evidence.claim_parts(self.evidence_values)
+
+    def evidence_loglik(self, active: np.ndarray) -> np.ndarray:
+        """The log-likelihood of the ``active`` claims at each draw."""
+        total, _ = self.evidence.source_terms(self.claim_parts, self.evidence_values, active)
+        return np.asarray(total.sum(0))
+
+    def loglik_change(self, leaving: tuple[Claim, ...]) -> np.ndarray:
+        """What the claims ``leaving`` add, at each draw, to the log-likelihood of the
+        active claims: the whole less the whole without them (their own log-likelihood
+        when each is its source's only claim)."""
+        return self.evidence_loglik(self.active) - self.evidence_loglik(self.without(leaving))
+
+    def with_claim(self, claim: Claim) -> tuple[Evidence, np.ndarray, dict[str, np.ndarray]]:
+        """These claims and ``claim`` (switched off unless already counted), grouped by
+        source, with their active mask and the draws their likelihood reads (a class that
+        no counted claim has, and so NUTS did not sample, at its prior median)."""
+        claims, active = self.claims, self.active
+        if claim.id not in {c.id for c in claims}:
+            claims, active = (*claims, claim), np.append(active, False)
+        evidence = Evidence.of(claims, self.spec.sources)
+        values = {**self.evidence_values}
+        for name in ({c.quantity for c in claims} | set(evidence.latents())) - set(values):
+            try:
+                values[name] = self.values(name)
+            except KeyError:
+                values[name] = np.ones(self.size)
+        return evidence, active, values
+
+    def claim_reading(self, claim: Claim) -> tuple[np.ndarray, Any]:
+        """Draws of what a reliable source would report for ``claim`` before its own
+        noise, in the claim's unit, and that noise (a number, or one per draw): the
+        claim's quantity, read through its source (its bias and its class's noise; see
+        :meth:`~estimator.model.evidence.Evidence.predictive_reading`)."""
+        evidence, active, values = self.with_claim(claim)
+        i = [c.id for c in evidence.claims].index(claim.id)
+        at, noise = evidence.predictive_reading(i, values, active)
+        return (at * claim.scale if claim.linear else np.exp(at)), noise
+
+    def without(self, leaving: tuple[Claim, ...]) -> np.ndarray:
+        """The active mask less the claims ``leaving``."""
+        return self.active & ~np.isin([c.id for c in self.claims], [c.id for c in leaving])
+
+    def judged_with(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The quantities whose readings decide whether the posterior of ``names`` may be
+        published: ``names`` themselves (their draws are independent)."""
+        return tuple(dict.fromkeys(names))
+
+    def publication_problems(
+        self,
+        names: Iterable[str],
+        checks: Mapping[str, QuantityCheck] | None = None,
+        summaries: Mapping[str, Summary] | None = None,
+    ) -> tuple[str, ...]:
+        """Why the posterior of ``names`` may not be published, in words (empty when it
+        may): the global problems, and each quantity of :meth:`judged_with` that misses a
+        per-quantity limit (by ``checks`` when given, :meth:`checks` otherwise)."""
+        judged = self.judged_with(names)
+        if checks is None:
+            checks = self.checks(judged, summaries)
+        return (*self.global_problems(), *failures(judged, checks))
 
     @property
     def weights(self) -> np.ndarray | None:
@@ -215,6 +329,34 @@ class ImportancePosterior(Posterior):
     def problems(self) -> tuple[str, ...]:
         return () if self.reweighting is None else self.reweighting.problems()
 
+    def global_problems(self) -> tuple[str, ...]:
+        return self.problems()
+
+    def checks(
+        self, names: Iterable[str] | None = None, summaries: Mapping[str, Summary] | None = None
+    ) -> dict[str, QuantityCheck]:
+        """Bulk and tail ESS of each quantity's quantiles under the weights (see
+        :func:`~estimator.inference.summaries.quantile_ess`); with no weights, the number
+        of draws."""
+        wanted = list(self.spec.model.quantities if names is None else dict.fromkeys(names))
+        given = summaries or {}
+        found = thread_map(lambda name: self._check(name, given.get(name)), wanted)
+        return {n: c for n, c in zip(wanted, found, strict=True) if c is not None}
+
+    def _check(self, name: str, summary: Summary | None) -> QuantityCheck | None:
+        x = self.values(name)
+        if np.ptp(x) == 0:
+            return None
+        if self.reweighting is None:
+            return QuantityCheck(None, float(self.size), float(self.size))
+        weights = self.reweighting.weights
+        if summary is None:
+            quantiles = weighted_quantiles(x, weights, JUDGED_PROBS)
+        else:
+            quantiles = {p: summary.quantiles[p] for p in JUDGED_PROBS}
+        ess = quantile_ess(x, weights, quantiles)
+        return QuantityCheck(None, ess[0.5], min(ess[0.05], ess[0.95]))
+
     def readings(self) -> dict[str, float]:
         if self.reweighting is None:
             return {}
@@ -227,11 +369,6 @@ class ImportancePosterior(Posterior):
 
     def settings(self) -> dict[str, Any]:
         return {} if self.reweighting is None else {"proposal_draws": self.prior.draws}
-
-    @cached_property
-    def claim_logliks(self) -> np.ndarray:
-        """Each claim's log-likelihood at each prior draw, ``(claims, draws)``."""
-        return claim_logliks(self.prior, self.claims)
 
     @cached_property
     def constraint_logliks(self) -> np.ndarray | None:
@@ -249,8 +386,7 @@ class ImportancePosterior(Posterior):
             return dataclasses.replace(
                 self, active=active, reweighting=None, log_ratios=None, loo_khat=None
             )
-        logliks = self.claim_logliks
-        log_ratios = logliks[active].sum(0)
+        log_ratios = self.evidence_loglik(active)
         if constrained is not None:
             log_ratios = log_ratios + constrained
         out = dataclasses.replace(
@@ -261,123 +397,23 @@ class ImportancePosterior(Posterior):
             loo_khat=None,
             refitted=False,
         )
-        out.__dict__["claim_logliks"] = logliks  # share the cache with the refit
+        for shared in ("evidence", "evidence_values", "claim_parts", "constraint_logliks"):
+            if shared in self.__dict__:  # share the caches with the refit
+                out.__dict__[shared] = self.__dict__[shared]
         return out
 
-    def leave_out(self, claim: Claim, refit: bool = True) -> ImportancePosterior:
-        """Without ``claim``: the prior reweighted by the other claims (its ratios less the
-        claim's log-likelihood). This is already a reweighting of the prior draws, so
+    def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> ImportancePosterior:
+        """Without the claims ``leaving``: the prior reweighted by the others (its ratios
+        less what they add). This is already a reweighting of the prior draws, so
         ``refit`` changes nothing; ``loo_khat`` is its k-hat."""
         if self.log_ratios is None:
             raise ValueError("the prior conditions on no claim: there is none to leave out")
-        log_ratios = self.log_ratios - claim_loglik(claim, self.values(claim.quantity))
+        log_ratios = self.log_ratios - self.loglik_change(leaving)
         reweighting = reweight(log_ratios)
-        active = self.active & np.array([c.id != claim.id for c in self.claims])
         return dataclasses.replace(
             self,
-            active=active,
+            active=self.without(leaving),
             reweighting=reweighting,
             log_ratios=log_ratios,
             loo_khat=reweighting.khat,
         )
-
-
-@dataclass(frozen=True, kw_only=True, eq=False)
-class NutsPosterior(Posterior):
-    """NUTS draws from the lab's PyMC model (optionally importance-weighted, to leave
-    claims out)."""
-
-    fit: nuts.NutsFit = field(repr=False)
-
-    @property
-    def method(self) -> str:
-        return "nuts"
-
-    def values(self, name: str) -> np.ndarray:
-        return self.fit.values(name)
-
-    @property
-    def size(self) -> int:
-        sizes = self.fit.trace.posterior.sizes
-        return int(sizes["chain"] * sizes["draw"])
-
-    def chains(self, per_draw: np.ndarray) -> np.ndarray:
-        sizes = self.fit.trace.posterior.sizes
-        return per_draw.reshape(sizes["chain"], sizes["draw"])
-
-    def sampler_stats(self) -> Any:
-        trace = self.fit.trace
-        return trace["sample_stats"].copy() if "sample_stats" in trace.children else None
-
-    def problems(self) -> tuple[str, ...]:
-        return tuple(self.fit.problems())
-
-    def readings(self) -> dict[str, float]:
-        fit = self.fit
-        return {
-            "divergences": fit.divergences,
-            "max_rhat": max(fit.rhat.values(), default=float("nan")),
-            "min_ess_bulk": min(fit.ess_bulk.values(), default=float("nan")),
-            "min_ess_tail": min(fit.ess_tail.values(), default=float("nan")),
-        }
-
-    def describe(self) -> str:
-        r = self.readings()
-        return (
-            f"max R-hat {r['max_rhat']:.3f}, min bulk ESS {r['min_ess_bulk']:,.0f}, "
-            f"min tail ESS {r['min_ess_tail']:,.0f}, {r['divergences']} divergences"
-        )
-
-    def settings(self) -> dict[str, Any]:
-        return self.fit.settings.to_dict()
-
-    def summary(self, name: str, unit: str) -> Summary:
-        """With equal weights, ArviZ's MC standard errors, which account for the draws'
-        autocorrelation."""
-        if self.reweighting is not None:
-            return super().summary(name, unit)
-        return nuts.summarize_fit(self.fit, name, unit)
-
-    def summaries(self, units: dict[str, str]) -> dict[str, Summary]:
-        """In turn: the MC errors of every quantity come from one batched computation."""
-        if self.reweighting is not None:
-            return super().summaries(units)
-        return {name: self.summary(name, unit) for name, unit in units.items()}
-
-    def probability(self, holds: np.ndarray) -> tuple[float, float, float]:
-        """With equal weights, the MC error uses ArviZ's ESS of the indicator, which
-        accounts for autocorrelation."""
-        if self.reweighting is not None:
-            return super().probability(holds)
-        from arviz_stats.base import array_stats
-
-        indicator = holds.astype(float)
-        p = float(indicator.mean())
-        chains = self.chains(indicator)
-        ess = float(array_stats.ess(chains)) if 0.0 < p < 1.0 else float(len(indicator))
-        return p, math.sqrt(p * (1 - p) / ess), ess
-
-    def refit(self, active: np.ndarray) -> NutsPosterior:
-        active = np.asarray(active, dtype=bool)
-        fit = nuts.sample(self.spec, self.claims, self.seed, active=active.astype(float))
-        return NutsPosterior(
-            spec=self.spec, claims=self.claims, active=active, seed=self.seed, fit=fit
-        )
-
-    def leave_out(self, claim: Claim, refit: bool = True) -> NutsPosterior:
-        """Without ``claim``: these draws reweighted by the claim's inverse likelihood
-        (PSIS); with ``refit``, NUTS sampled again with the claim switched off where that
-        reweighting's k-hat exceeds 0.7."""
-        loglik = claim_loglik(claim, self.values(claim.quantity))
-        reweighting = reweight(-loglik)
-        active = self.active & np.array([c.id != claim.id for c in self.claims])
-        weighted = dataclasses.replace(
-            self, active=active, reweighting=reweighting, loo_khat=reweighting.khat
-        )
-        if reweighting.khat <= KHAT_LIMIT or not refit:
-            return weighted
-        try:
-            exact = self.refit(active)
-        except NutsUnavailableError:
-            return weighted
-        return dataclasses.replace(exact, loo_khat=reweighting.khat, refitted=True)

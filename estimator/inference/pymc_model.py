@@ -37,12 +37,14 @@ from estimator.model.distributions import (
     Triangular,
     Uniform,
 )
+from estimator.model.evidence import Evidence, shared_bias_loglik
 from estimator.model.likelihood import (
     Ops,
     claim_ends,
     component,
     constraint_loglik,
     mixed,
+    position,
     pytensor_ops,
 )
 from estimator.spec.lab import LabSpec
@@ -261,7 +263,15 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
         active = pm.Data(ACTIVE, np.ones(len(claims)))
         ends = pm.Data(BOUNDS, claim_bounds(claims))
         if claims:
-            pm.Potential("claims", _claims_loglik(claims, values, active, ends, pytensor_ops()))
+            evidence = Evidence.of(claims, spec.sources)
+            latents = {
+                name: model.register_rv(_dist(belief), name)
+                for name, belief in evidence.latents().items()
+            }
+            pm.Potential(
+                "claims",
+                _claims_loglik(evidence, {**values, **latents}, active, ends, pytensor_ops()),
+            )
         constraints = spec.model.constraints
         if constraints:
             ops = pytensor_ops()
@@ -271,33 +281,56 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
 
 
 def _claims_loglik(
-    claims: tuple[Claim, ...], values: Mapping[str, Any], active: Any, ends: Any, ops: Ops
+    evidence: Evidence, values: Mapping[str, Any], active: Any, ends: Any, ops: Ops
 ) -> Any:
-    """``sum_i active[i] * log p(claim i | quantity)``, one vectorised term per kind of
-    claim (the likelihood of :mod:`estimator.model.likelihood`, on vectors of claims)."""
+    """The log-likelihood of the active claims, read by source (the likelihood of
+    :mod:`estimator.model.evidence`): each claim's two components computed in one
+    vectorised term per kind of claim, then summed and mixed per source."""
     import pytensor.tensor as pt
 
-    groups: dict[tuple[str, bool, bool], list[int]] = {}
+    claims = evidence.claims
+    source_of = {i: s for s, members in enumerate(evidence.members) for i in members}
+    groups: dict[tuple[str, bool], list[int]] = {}
     for i, claim in enumerate(claims):
-        groups.setdefault((claim.kind, claim.reliability >= 1.0, claim.linear), []).append(i)
-    total: Any = 0.0
-    for (kind, certain, linear), members in groups.items():
+        groups.setdefault((claim.kind, claim.linear), []).append(i)
+    reliable = pt.zeros(len(claims))
+    wrong = pt.zeros(len(claims))
+    for (kind, _), members in groups.items():
         index = np.array(members)
-        stacked = pt.stack([values[claims[i].quantity] for i in members])
-        if linear:
-            log_q = stacked / np.array([claims[i].scale for i in members])
-        else:
-            log_q = pt.log(stacked)
+        readings = [evidence.reading(i, source_of[i], values, ops) for i in members]
+        at = pt.stack([r[0] for r in readings])
+        sigma = pt.stack([pt.as_tensor(r[1], dtype="float64") for r in readings])
+        plain = pt.stack([position(claims[i], values[claims[i].quantity], ops) for i in members])
         bounds = (ends[index, 0], ends[index, 1])
-        noise = np.array([claims[i].noise for i in members])
-        reliable = component(kind, log_q, bounds, noise, ops)
-        if certain:
-            term = reliable
+        reliable = pt.set_subtensor(reliable[index], component(kind, at, bounds, sigma, ops))
+        broad = np.full(len(members), WRONG_CLAIM_SIGMA)
+        wrong = pt.set_subtensor(wrong[index], component(kind, plain, bounds, broad, ops))
+    membership = np.zeros((len(evidence.sources), len(claims)))
+    for s, belong in enumerate(evidence.members):
+        membership[s, list(belong)] = 1.0
+    reliable_by_source = pt.dot(membership, active * reliable)
+    wrong_by_source = pt.dot(membership, active * wrong)
+    total: Any = 0.0
+    for s in range(len(evidence.sources)):
+        if evidence.integrated(s):
+            source_claims = [
+                (
+                    claims[i],
+                    *evidence.reading(i, s, values, ops),
+                    active[i],
+                    (ends[i, 0], ends[i, 1]),
+                )
+                for i in evidence.members[s]
+            ]
+            tau = evidence.sources[s].bias_sd
+            reliable_by_source = pt.set_subtensor(
+                reliable_by_source[s], shared_bias_loglik(source_claims, tau, ops)
+            )
+        r = evidence.reliability(s, values)
+        if isinstance(r, float) and r >= 1.0:
+            total = total + reliable_by_source[s]
         else:
-            r = np.array([claims[i].reliability for i in members])
-            wrong = component(kind, log_q, bounds, np.full(len(members), WRONG_CLAIM_SIGMA), ops)
-            term = mixed(reliable, wrong, r, ops)
-        total = total + pt.sum(active[index] * term)
+            total = total + mixed(reliable_by_source[s], wrong_by_source[s], r, ops)
     return total
 
 

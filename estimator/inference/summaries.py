@@ -187,6 +187,51 @@ def summarize_weighted(
     return Summary(name, unit, mean, sd / math.sqrt(ess), sd, quantiles, mcse, ess)
 
 
+def weighted_quantiles(
+    values: np.ndarray, weights: np.ndarray, probs: Sequence[float]
+) -> dict[float, float]:
+    """Quantiles of importance-weighted draws, as :func:`summarize_weighted` finds them."""
+    w = np.asarray(weights, dtype=float)
+    return _weighted_quantiles(np.asarray(values, dtype=float), w / w.sum(), sorted(probs))
+
+
+def quantile_ess(
+    values: np.ndarray, weights: np.ndarray, quantiles: dict[float, float]
+) -> dict[float, float]:
+    """Each quantile's own effective sample size under importance weights.
+
+    For the quantile ``q`` of probability ``p``: ``p (1 - p)`` over the squared Monte
+    Carlo error of the weighted probability ``p`` of a draw at or below ``q``,
+    ``sum w_i^2 (1[x_i <= q] - p)^2`` (normalised weights), the effective sample size of
+    that indicator (Vehtari et al., "Pareto smoothed importance sampling", 2024). It is
+    Kish's effective sample size when the weights do not depend on which side of ``q`` a
+    draw falls, and smaller when the heavy weights crowd on one side. Where the weights
+    put every draw on one side, the probability has no error, and Kish's is given.
+
+    Parameters
+    ----------
+    values, weights : ndarray
+        The draws and their weights (need not be normalised).
+    quantiles : dict
+        Probability to the weighted quantile's value (as :func:`summarize_weighted`
+        finds it).
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    w2 = w * w
+    total = float(np.add.reduce(w2))
+    out = {}
+    for p, q in quantiles.items():
+        below = x <= q
+        prob = float(np.add.reduce(w * below))
+        squares = float(np.add.reduce(w2 * below))
+        error = squares * (1.0 - prob) ** 2 + (total - squares) * prob**2
+        spread = prob * (1.0 - prob)
+        out[p] = 1.0 / total if spread <= 0.0 or error <= 0.0 else spread / error
+    return out
+
+
 def _weighted_quantiles(x: np.ndarray, w: np.ndarray, targets: list[float]) -> dict[float, float]:
     binning = Binning(x[:65536])
     index = binning.index(x)

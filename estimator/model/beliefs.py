@@ -32,3 +32,8 @@ class Prior:
     source: Source
     file: str
     defaulted: bool = False
+    #: Where it is stated in its file (``fleet.h100.count``).
+    key: str = ""
+    #: Evidence claims or sources whose source this prior cites, declared independent of
+    #: it (a fact the prior takes from the same publication that the evidence does not use).
+    independent_of: tuple[str, ...] = ()

@@ -40,9 +40,9 @@ CREDIBILITY: dict[str, Credibility] = {
     "first_hand_reported": Credibility(
         0.10, 0.90, "the party itself, as reported by others (interviews, job posts)"
     ),
-    "analyst_estimate": Credibility(0.30, 0.80, "a named analyst's estimate, method partly shown"),
+    "analyst_estimate": Credibility(0.87, 0.80, "a named analyst's estimate, method partly shown"),
     "anonymous_press": Credibility(0.35, 0.70, "press citing unnamed sources"),
-    "hearsay": Credibility(0.50, 0.40, "an assertion without evidence or a popular reading"),
+    "hearsay": Credibility(1.00, 0.40, "an assertion without evidence or a popular reading"),
 }
 
 
@@ -78,6 +78,12 @@ class Claim:
     #: Whether its quantity can be negative (a cash burn): then its noise is on the
     #: natural scale, relative to the claim's largest end (:attr:`scale`), not on the log.
     linear: bool = False
+    #: The id of the source it comes from (``sources.toml``); ``None``: a source of its own.
+    by: str | None = None
+    #: Whether its noise and reliability were stated (otherwise its class's, learned from
+    #: the ledger: :mod:`estimator.model.evidence`).
+    noise_given: bool = True
+    reliability_given: bool = True
 
     @property
     def scale(self) -> float:
@@ -114,6 +120,7 @@ class Claim:
             "credibility": self.credibility,
             "noise": self.noise,
             "prior_reliability": self.reliability,
+            "by": self.by,
             "use": self.use,
             "repeats": self.repeats,
             "source": self.source.to_dict(),

@@ -25,6 +25,7 @@ import numpy as np
 
 from estimator.model.books import Books
 from estimator.model.catalogue import over, periodic, slots_of, table_names, window_quantities
+from estimator.model.dependencies import inputs_of_each
 from estimator.model.flows import FLOW_NAMES, Flows
 from estimator.model.parts import (
     AcceleratorType,
@@ -145,6 +146,19 @@ class LabModel:
     def derived_names(self) -> list[str]:
         """Names of every result of the equations, in a stable order."""
         return [n for n, q in self.quantities.items() if not q.is_input]
+
+    def inputs_of(self, name: str) -> tuple[str, ...]:
+        """The inputs a quantity is a function of (an input: itself), as the equations
+        read them (see :mod:`estimator.model.dependencies`); every input when the
+        equations can't be traced."""
+        return self._inputs_of.get(name, tuple(self.slots))
+
+    @cached_property
+    def _inputs_of(self) -> dict[str, tuple[str, ...]]:
+        try:
+            return inputs_of_each(self.evaluate, self.slots)
+        except (TypeError, AttributeError):
+            return {}
 
     def quantity(self, name: str) -> Quantity:
         """Look up a quantity by name.

@@ -142,7 +142,7 @@ def component(kind: str, log_q: Any, bounds: tuple[Any, Any], sigma: Any, ops: O
     log_low, log_high = bounds
     if kind == "point":
         z = (log_low - log_q) / sigma
-        return -0.5 * z * z - _log(sigma)
+        return -0.5 * z * z - _log(sigma, ops)
     if kind == "lower_bound":
         return ops.log_ndtr((log_q - log_low) / sigma)
     if kind == "upper_bound":
@@ -159,17 +159,19 @@ def component(kind: str, log_q: Any, bounds: tuple[Any, Any], sigma: Any, ops: O
 
 
 def mixed(reliable: Any, wrong: Any, reliability: Any, ops: Ops) -> Any:
-    """``log(r f_reliable + (1 - r) f_wrong)`` from the two log-likelihoods."""
-    return ops.logaddexp(_log(reliability) + reliable, _log1p(-reliability) + wrong)
+    """``log(r f_reliable + (1 - r) f_wrong)`` from the two log-likelihoods (``r`` a
+    number, or an array or tensor of them)."""
+    if isinstance(reliability, float | int):
+        log_r, log_w = math.log(reliability), math.log1p(-reliability)
+    else:
+        log_r, log_w = ops.log(reliability), ops.log(1.0 - reliability)
+    return ops.logaddexp(log_r + reliable, log_w + wrong)
 
 
-def _log(x: Any) -> Any:
-    """``log`` of a constant: one number (``math``, as precise as it gets) or an array."""
-    return math.log(x) if isinstance(x, float | int) else np.log(x)
-
-
-def _log1p(x: Any) -> Any:
-    return math.log1p(x) if isinstance(x, float | int) else np.log1p(x)
+def _log(x: Any, ops: Ops) -> Any:
+    """``log`` of a noise: one number (``math``, as precise as it gets), or an array or
+    tensor of them."""
+    return math.log(x) if isinstance(x, float | int) else ops.log(x)
 
 
 def claim_terms(

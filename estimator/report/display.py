@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 #: From here on, numbers are written in scientific notation.
 _SCIENTIFIC = 1e15 * 0.9995
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
+#: Marks a figure whose draws fail the publication gate; a note under its table says why.
+FLAG = "†"
+
+
+def listed(items: Iterable[str], limit: int = 6) -> str:
+    """Items joined by semicolons: the first ``limit``, then how many more."""
+    items = list(dict.fromkeys(items))
+    shown = "; ".join(items[:limit])
+    return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def compact(value: float, digits: int = 3) -> str:

@@ -11,15 +11,20 @@ from typing import Any
 
 from estimator.atomic import atomic_write_bytes, atomic_write_text
 from estimator.inference.estimation import Estimate
+from estimator.inference.gate import KHAT_LIMIT
 from estimator.inference.summaries import Summary
 from estimator.model.quantities import CASH_PARTS
-from estimator.report.display import interval, quantity, unit_label
+from estimator.report.display import FLAG, interval, listed, quantity, unit_label
 from estimator.report.figures import Rendered, render_all
+from estimator.report.source_rows import class_rows, robustness_rows, source_rows
 from estimator.report.years import years
 from estimator.review.answers import Answer
 from estimator.review.assessment import Assessment
+from estimator.review.predictive import BAND_PROB
 from estimator.review.verdicts import CONSISTENT, CONTRADICTED, Verdict, tally
 
+#: The quantities of a training run its finding states.
+RUN_FINDINGS = ("rental_cost", "ownership_cost", "capacity_share")
 #: Quantities the estimand table leads with (runs are added per lab).
 ESTIMANDS = (
     "spend.total",
@@ -56,9 +61,16 @@ def _environment() -> Any:
     )
 
 
-def _row(name: str, description: str, prior: Summary, posterior: Summary) -> dict[str, str]:
+def _row(
+    name: str,
+    description: str,
+    prior: Summary,
+    posterior: Summary,
+    failures: tuple[str, ...] = (),
+) -> dict[str, str]:
     return {
         "name": name,
+        "flag": FLAG if failures else "",
         "description": description,
         "unit": unit_label(prior.unit),
         "prior_median": quantity(prior.median, prior.unit),
@@ -76,6 +88,15 @@ def _percent(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}%}"
 
 
+def _khat(v: Verdict) -> str:
+    """The Pareto k-hat of the leave-one-out reweighting behind a verdict (empty when it
+    needed none), and whether an exact refit replaced it."""
+    if v.khat is None:
+        return ""
+    shown = f"{v.khat:.2f}" if math.isfinite(v.khat) else "not estimable"
+    return f"{shown}, refitted exactly" if v.refit else shown
+
+
 def _signed(value: float) -> str:
     return f"{value:+.1%}"
 
@@ -90,6 +111,8 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
     head = result.posterior[spec.headline]
     provenance = result.provenance()
     d = result.diagnostics
+    flagged = d.flagged
+    listing = [n for n in model.quantities if "@" not in n]
     verdict_rows = []
     for v in verdicts:
         c = v.claim
@@ -113,6 +136,8 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
                 "influence_median": influence.text()[0] if influence else "",
                 "influence_width": influence.text()[1] if influence else "",
                 "basis": v.basis,
+                "khat": _khat(v),
+                "trusted": v.trusted,
                 "note": c.source.note or "",
                 "repeats": c.repeats or "",
             }
@@ -152,20 +177,40 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
         },
         "findings": findings,
         "estimands": [
-            _row(n, model.quantity(n).description, result.prior[n], result.posterior[n])
+            _row(
+                n,
+                model.quantity(n).description,
+                result.prior[n],
+                result.posterior[n],
+                flagged.get(n, ()),
+            )
             for n in estimands
         ],
         "quantities": [
-            _row(n, model.quantity(n).description, result.prior[n], result.posterior[n])
-            for n in model.quantities
-            if "@" not in n
+            _row(
+                n,
+                model.quantity(n).description,
+                result.prior[n],
+                result.posterior[n],
+                flagged.get(n, ()),
+            )
+            for n in listing
         ],
+        "flagged": [
+            {"name": n, "failures": ", ".join(flagged[n])} for n in listing if n in flagged
+        ],
+        "flag": FLAG,
         "years": _years(result),
         "verdicts": verdict_rows,
+        "sources": source_rows(assessment),
+        "classes": class_rows(assessment),
+        "robustness": robustness_rows(assessment),
         "tally": tally(verdicts).text() if verdicts else "",
         "thresholds": {
             "consistent": _percent(CONSISTENT, 0),
             "contradicted": _percent(CONTRADICTED, 0),
+            "khat": f"{KHAT_LIMIT}",
+            "pit_band": _percent(BAND_PROB, 0),
         },
         "questions": [
             {
@@ -173,6 +218,8 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
                 "event": a.question.describe(),
                 "probability": a.text(),
                 "mcse": _percent(a.mcse, 2),
+                "flag": FLAG if a.problems else "",
+                "problems": "; ".join(a.problems),
             }
             for a in answers
         ],
@@ -187,6 +234,7 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
             "reasons": list(d.reasons),
             "note": d.note,
             "details": [(k, _fmt(v)) for k, v in d.details.items()],
+            "flagged": [f"{n}: {', '.join(f)}" for n, f in flagged.items()],
         },
         "provenance": [
             (k, json.dumps(v, sort_keys=True) if isinstance(v, dict) else str(v))
@@ -252,7 +300,7 @@ def _findings(
             f"From {window.start} to {window.end}, {spec.title} spent "
             f"{quantity(head.median, head.unit)} (90% credible interval "
             f"{interval(*head.ci90, head.unit)}) in the cash view: {what} over the window "
-            "(spend.total)."
+            "(spend.total)." + _caveat(result, "spend.total")
         )
         rented = result.posterior.get("rent.total")
         if rented is not None:
@@ -260,6 +308,7 @@ def _findings(
                 f"Rentals cost {quantity(rented.median, rented.unit)} "
                 f"({interval(*rented.ci90, rented.unit)}; rent.total) over the window, in "
                 "both views: a renter pays for the hours, not for the hardware."
+                + _caveat(result, "rent.total")
             )
         amortized = result.posterior["cost.amortized"]
         if spec.model.types:
@@ -268,6 +317,7 @@ def _findings(
                 "service, the economic cost of the window is "
                 f"{quantity(amortized.median, amortized.unit)} "
                 f"({interval(*amortized.ci90, amortized.unit)}; cost.amortized)."
+                + _caveat(result, "cost.amortized")
             )
         else:
             out.append(
@@ -275,7 +325,8 @@ def _findings(
                 "(cost.amortized) is its cash spend."
             )
         for run in spec.model.runs:
-            s = result.posterior[f"runs.{run.name}.rental_cost"]
+            named = [f"runs.{run.name}.{part}" for part in RUN_FINDINGS]
+            s = result.posterior[named[0]]
             share = s.median / head.median if head.median else math.nan
             owned = result.posterior.get(f"runs.{run.name}.ownership_cost")
             on_own = (
@@ -296,7 +347,10 @@ def _findings(
                 f"The training run '{run.label or run.name}' cost "
                 f"{quantity(s.median, s.unit)} ({interval(*s.ci90, s.unit)}) at "
                 f"rental-equivalent prices: about {_percent(share)} of the median total spend. "
-                "It is a different estimand from the lab's spend." + on_own + fits
+                "It is a different estimand from the lab's spend."
+                + on_own
+                + fits
+                + _caveat(result, *(n for n in named if n in result.posterior))
             )
     else:
         out.append(
@@ -305,7 +359,10 @@ def _findings(
             + ")."
         )
     for a in answers:
-        out.append(f"{a.question.text} Posterior probability {a.text()}.")
+        caveat = ""
+        if a.problems:
+            caveat = f" {FLAG} Not to be relied on: its diagnostics failed ({listed(a.problems)})."
+        out.append(f"{a.question.text} Posterior probability {a.text()}.{caveat}")
     for v in verdicts:
         if v.verdict != "consistent":
             out.append(
@@ -314,6 +371,14 @@ def _findings(
                 f"{_percent(v.tail_probability)}."
             )
     return out
+
+
+def _caveat(result: Estimate, *names: str) -> str:
+    """A note on a finding whose draws fail the publication gate (empty when they pass)."""
+    problems = result.problems_of(*names)
+    if not problems:
+        return ""
+    return f" {FLAG} Not to be relied on: its diagnostics failed ({listed(problems)})."
 
 
 def write_report(assessment: Assessment, folder: str | Path) -> ReportFiles:
@@ -337,15 +402,16 @@ def write_report(assessment: Assessment, folder: str | Path) -> ReportFiles:
 
 def _history_rows(assessment: Assessment) -> list[dict[str, str]]:
     rows = []
+    head = assessment.estimate.spec.headline
     for row, point in enumerate(assessment.history):
-        s = point.quantities[assessment.estimate.spec.headline]
+        s = point.quantities[head]
         rows.append(
             {
                 "number": str(row) if row else "",
                 "date": point.date.isoformat() if point.date else "prior",
                 "claims": ", ".join(point.claims),
                 "counted": str(len(point.counted)),
-                "method": point.label,
+                "method": point.label_of(head),
                 "median": quantity(s.median, s.unit),
                 "ci": interval(*s.ci90, s.unit),
             }
@@ -366,6 +432,7 @@ def _update(assessment: Assessment) -> dict[str, Any] | None:
             "new_median": quantity(q.new_median, q.unit),
             "new_ci": interval(*q.new_ci90, q.unit),
             "change": _signed(q.median_change),
+            "flag": FLAG if q.problems else "",
         }
         for q in comparison.quantities
         if not q.name.startswith("fleet.") or q.name.endswith(".count")
@@ -396,6 +463,7 @@ def _update(assessment: Assessment) -> dict[str, Any] | None:
         "quantities": quantities,
         "claims": claims,
         "removed": list(comparison.removed_claims),
+        "unconverged": listed(p for q in comparison.unconverged for p in q.problems),
     }
 
 
@@ -468,10 +536,33 @@ def _drivers(assessment: Assessment) -> dict[str, Any] | None:
         "prior_sensitivity": [
             {
                 "quantity": p.quantity,
-                "prior": f"{p.prior:.3f}",
-                "likelihood": f"{p.likelihood:.3f}",
+                "prior": p.prior_reading.text(),
+                "likelihood": p.likelihood_reading.text(),
                 "diagnosis": p.diagnosis,
+                "draws": f"{p.draws:,}",
             }
             for p in found.prior_sensitivity
+        ],
+        # Rows: the groups of priors; columns: the quantities (the same groups for each).
+        "prior_groups": [
+            {
+                "group": group.group.name,
+                "inputs": ", ".join(group.group.inputs),
+                "cells": [
+                    next(g for g in p.groups if g.group == group.group).reading.text()
+                    for p in found.prior_sensitivity
+                ],
+            }
+            for group in sorted(
+                found.prior_sensitivity[0].groups if found.prior_sensitivity else (),
+                key=lambda g: (
+                    -max(
+                        h.reading.value
+                        for p in found.prior_sensitivity
+                        for h in p.groups
+                        if h.group == g.group
+                    )
+                ),
+            )
         ],
     }

@@ -19,6 +19,7 @@ from estimator.inference.summaries import Summary
 from estimator.model.quantities import CASH_PARTS
 from estimator.report.display import number, unit_label
 from estimator.report.driver_figures import sobol_figure, tornado_figure
+from estimator.report.predictive_figures import claim_rows, loo_pit_figure, predictive_figure
 from estimator.report.years import cash_parts, years
 from estimator.review.assessment import Assessment
 from estimator.review.replay import HistoryPoint
@@ -51,6 +52,22 @@ def render_all(assessment: Assessment) -> list[Rendered]:
         ("total_spend", f"{head}: prior and posterior", total_spend(result)),
         ("components", "Components: medians, 50% and 90% intervals", components(result)),
         ("claims", "Claims against the posterior", claims_figure(assessment.verdicts)),
+        *(
+            [
+                (
+                    "predictive",
+                    "What the model expected each claim to say",
+                    predictive_figure(claim_rows(result, assessment.verdicts)),
+                ),
+                (
+                    "loo_pit",
+                    "Do the claims, taken together, fall where the model expects?",
+                    loo_pit_figure(assessment.verdicts, result.seed),
+                ),
+            ]
+            if assessment.verdicts
+            else []
+        ),
         *(
             [("years", "Spend year by year: the parts of the cash view", years_figure(result))]
             if len(years(result)) > 1
@@ -329,7 +346,7 @@ def history_figure(points: tuple[HistoryPoint, ...], name: str) -> Figure:
     failed = False
     for row, point in enumerate(dated, start=1):
         median = point.quantities[name].median
-        if point.problems:  # the draws failed the publication gate: marked, not hidden
+        if point.problems_of(name):  # failed the publication gate: marked, not hidden
             failed = True
             axis.plot([point.date], [median], "X", color="#c0392b", markersize=7)
         else:

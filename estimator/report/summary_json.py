@@ -15,6 +15,7 @@ from typing import Any
 from estimator.atomic import atomic_write_text
 from estimator.report.years import periods_document
 from estimator.review.assessment import Assessment
+from estimator.review.source_verdicts import class_parameters
 from estimator.review.verdicts import tally
 
 
@@ -60,6 +61,9 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
             for claim in spec.claims
         ],
         "verdict_tally": tally(assessment.verdicts).to_dict(),
+        "sources": [v.to_dict() for v in assessment.sources],
+        "robustness": [v.to_dict() for v in assessment.robustness],
+        "credibility_classes": {p.name: p.to_dict() for p in class_parameters(result)},
         "questions": [a.to_dict() for a in assessment.answers],
         "history": [point.to_dict() for point in assessment.history],
         "update": assessment.comparison.to_dict() if assessment.comparison else None,

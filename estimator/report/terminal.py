@@ -3,16 +3,21 @@ diagnostics verdict and the headline (or why there is none), through rich."""
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from estimator.drivers.collect import Drivers
 from estimator.inference.estimation import Estimate
+from estimator.inference.gate import KHAT_LIMIT
 from estimator.inference.summaries import Summary
-from estimator.report.display import bare, interval, number, quantity, unit_label
+from estimator.report.display import FLAG, bare, interval, listed, number, quantity, unit_label
+from estimator.report.terminal_sources import print_classes, print_robustness, print_sources
 from estimator.report.years import years
 from estimator.review.assessment import Assessment
+from estimator.review.source_verdicts import class_parameters
 from estimator.review.verdicts import Verdict, tally
 
 VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
@@ -39,6 +44,11 @@ def print_assessment(
         print_years(assessment.estimate, console)
     if assessment.verdicts:
         print_verdicts(assessment, console)
+    if assessment.sources:
+        print_sources(assessment.sources, assessment.estimate.spec.headline, console)
+        print_classes(class_parameters(assessment.estimate), console)
+    if assessment.robustness:
+        print_robustness(assessment, console)
     if assessment.answers:
         print_answers(assessment, console)
     print_verdict(assessment.estimate, console)
@@ -58,6 +68,8 @@ def print_quantities(result: Estimate, console: Console) -> None:
     table.add_column("unit", overflow="fold")
     sections = (("results", spec.model.derived_names), ("inputs", spec.model.input_names))
     nothing: list[str] = []
+    flagged = result.diagnostics.flagged
+    marked: list[str] = []
     for section, names in sections:
         table.add_section()
         table.add_row(f"[italic]{section}[/italic]", "", "", "")
@@ -70,14 +82,18 @@ def print_quantities(result: Estimate, console: Console) -> None:
             if _always_zero(prior) and _always_zero(posterior):
                 nothing.append(name)
                 continue
+            if name in flagged:
+                marked.append(f"{name}: {', '.join(flagged[name])}")
             table.add_row(
-                name,
+                f"{name} {FLAG}" if name in flagged else name,
                 " ".join(_cells(prior)),
                 " ".join(_cells(posterior)),
                 unit_label(prior.unit),
                 style="reverse" if name == spec.headline else None,
             )
     console.print(table)
+    if marked:
+        console.print(f"[yellow]{FLAG} failed its diagnostics: {listed(marked, 12)}[/yellow]")
     if nothing:
         shown = ", ".join(nothing[:4]) + (", ..." if len(nothing) > 4 else "")
         console.print(
@@ -126,19 +142,43 @@ def print_verdicts(assessment: Assessment, console: Console) -> None:
     table.add_column("verdict", no_wrap=True)
     table.add_column("tail", justify="right", no_wrap=True)
     table.add_column("reliable", justify="right", no_wrap=True)
+    table.add_column("k-hat", justify="right", no_wrap=True)
     for v in assessment.verdicts:
         claim = v.claim
         use = "relay" if claim.repeats else claim.use
         colour = VERDICT_STYLES[v.verdict]
+        verdict = f"[{colour}]{v.verdict}[/{colour}]"
+        if not v.trusted:
+            verdict += "\n[bold red]not trusted[/bold red]"
         table.add_row(
             f"{claim.id}\n[dim]{claim.about} · {use}[/dim]",
             claim.stated,
-            f"[{colour}]{v.verdict}[/{colour}]",
+            verdict,
             f"{v.tail_probability:.0%}" if v.tail_probability >= 0.01 else "<1%",
             f"{claim.reliability:.0%}→{v.reliability:.0%}",
+            khat_text(v),
         )
     console.print(table)
+    if any(not v.trusted for v in assessment.verdicts):
+        console.print(
+            f"[bold red]k-hat above {KHAT_LIMIT}: leaving the claim out by reweighting can't "
+            "be trusted, nor can its verdict; --method nuts refits such a claim exactly."
+            "[/bold red]"
+        )
     console.print(f"[dim]{tally(assessment.verdicts).text()}.[/dim]")
+
+
+def khat_text(v: Verdict) -> str:
+    """The Pareto k-hat of the leave-one-out reweighting behind a verdict, as people read
+    it: empty when the verdict needed none, marked when it exceeds the limit."""
+    if v.khat is None:
+        return ""
+    shown = f"{v.khat:.2f}" if math.isfinite(v.khat) else "not estimable"
+    if v.refit:
+        return f"{shown}\n[dim]refitted[/dim]"
+    if not v.trusted:
+        return f"[bold red]{shown}[/bold red]"
+    return shown
 
 
 def print_answers(assessment: Assessment, console: Console) -> None:
@@ -147,8 +187,14 @@ def print_answers(assessment: Assessment, console: Console) -> None:
     table.add_column("question", overflow="fold")
     table.add_column("probability", justify="right", no_wrap=True)
     for a in assessment.answers:
-        table.add_row(a.question.text, a.text())
+        table.add_row(a.question.text, a.text() + (f" {FLAG}" if a.problems else ""))
     console.print(table)
+    failed = [p for a in assessment.answers for p in a.problems]
+    if failed:
+        console.print(
+            f"[yellow]{FLAG} the draws it rests on failed their diagnostics: "
+            f"{listed(failed)}[/yellow]"
+        )
 
 
 def print_verdict(result: Estimate, console: Console) -> None:
@@ -159,15 +205,22 @@ def print_verdict(result: Estimate, console: Console) -> None:
         detail += f"; {d.note}"
     name = result.spec.headline
     head = result.posterior[name]
+    flagged = d.flagged
     if d.passed:
         low, high = head.ci90
-        console.print(f"diagnostics [green]passed[/green] ({d.method}: {detail})")
+        scope = f" for {name}" if flagged else ""
+        console.print(f"diagnostics [green]passed[/green]{scope} ({d.method}: {detail})")
         err = max(head.relative_mcse(0.05), head.relative_mcse(0.95))
         console.print(
             f"[bold]{name}[/bold]: median {quantity(head.median, head.unit)}, "
             f"90% credible interval {interval(low, high, head.unit)} "
             f"(MC error of the ends ≤ {err:.1%})"
         )
+        if flagged:
+            console.print(
+                f"[yellow]{len(flagged)} other quantities failed their diagnostics: flagged "
+                f"{FLAG} where shown, not to be relied on ({listed(flagged)})[/yellow]"
+            )
     else:
         console.print(f"diagnostics [bold red]FAILED[/bold red] ({d.method}: {detail})")
         console.print(
@@ -231,10 +284,16 @@ def print_comparison(assessment: Assessment, console: Console) -> None:
             f"{bare(q.old_ci90[1], q.unit)})",
             f"{number(q.new_median, q.unit)} ({bare(q.new_ci90[0], q.unit)}–"
             f"{bare(q.new_ci90[1], q.unit)})",
-            f"{q.median_change:+.1%}",
+            f"{q.median_change:+.1%}" + (f" {FLAG}" if q.problems else ""),
             style="reverse" if q.name == assessment.estimate.spec.headline else None,
         )
     console.print(table)
+    unconverged = comparison.unconverged
+    if unconverged:
+        console.print(
+            f"[bold red]{FLAG} {len(unconverged)} new value(s) failed the diagnostics: marked, "
+            f"not publishable ({listed(p for q in unconverged for p in q.problems)})[/bold red]"
+        )
 
 
 def print_history(assessment: Assessment, name: str, console: Console) -> None:
@@ -254,7 +313,7 @@ def print_history(assessment: Assessment, name: str, console: Console) -> None:
             ", ".join(point.claims),
             number(s.median, s.unit),
             f"{bare(s.ci90[0], s.unit)}–{bare(s.ci90[1], s.unit)}",
-            point.label,
+            point.label_of(name),
         )
     console.print(table)
 
@@ -331,11 +390,22 @@ def print_drivers(result: Estimate, found: Drivers, console: Console) -> None:
             f"{bare(o.headline.ci90[0], unit)}–{bare(o.headline.ci90[1], unit)}",
         )
     console.print(table)
-    table = _table("assumptions or evidence? (power-scaling sensitivity)")
+    table = _table(
+        "assumptions or evidence? (power-scaling sensitivity ± MC error; 0.05 or more counts)"
+    )
     table.add_column("quantity", style="bold", no_wrap=True)
-    table.add_column("prior", justify="right", no_wrap=True)
-    table.add_column("likelihood", justify="right", no_wrap=True)
+    table.add_column("prior", justify="right", overflow="fold")
+    table.add_column("likelihood", justify="right", overflow="fold")
     table.add_column("diagnosis", overflow="fold")
     for p in found.prior_sensitivity:
-        table.add_row(p.quantity, f"{p.prior:.3f}", f"{p.likelihood:.3f}", p.diagnosis)
+        table.add_row(p.quantity, p.prior_reading.text(), p.likelihood_reading.text(), p.diagnosis)
     console.print(table)
+    if found.prior_sensitivity:
+        table = _table("which priors? (each group of priors power-scaled alone)")
+        table.add_column("quantity", style="bold", no_wrap=True)
+        table.add_column("groups at or near 0.05, largest first", overflow="fold")
+        for p in found.prior_sensitivity:
+            near = [g for g in p.groups if g.reading.state != "below"]
+            shown = "; ".join(f"{g.group.name} {g.reading.text()}" for g in near or p.groups[:3])
+            table.add_row(p.quantity, shown if near else f"none alone; largest: {shown}")
+        console.print(table)

@@ -1,5 +1,5 @@
 """Answers to a lab's questions: each event's posterior probability with its Monte Carlo
-error."""
+error, and whether the draws of the quantities it asks about pass the publication gate."""
 
 from __future__ import annotations
 
@@ -12,12 +12,20 @@ from estimator.model.questions import Question, operand
 
 @dataclass(frozen=True)
 class Answer:
-    """A question's posterior probability with its Monte Carlo standard error."""
+    """A question's posterior probability with its Monte Carlo standard error, and why
+    the draws of the quantities it asks about fail the publication gate (``problems``;
+    empty when they pass)."""
 
     question: Question
     probability: float
     mcse: float
     ess: float
+    problems: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """Whether the draws it rests on pass the publication gate."""
+        return not self.problems
 
     def text(self) -> str:
         """The probability for people: with its MC error, or as a bound when no draw (or
@@ -38,15 +46,20 @@ class Answer:
             "probability": self.probability,
             "mcse": self.mcse,
             "ess": self.ess,
+            "passed": self.passed,
+            "problems": list(self.problems),
         }
 
 
 def answer_questions(result: Estimate) -> tuple[Answer, ...]:
     """Answer every question of the estimate's lab under its posterior (with the Monte
     Carlo error the posterior's draws allow: see
-    :meth:`~estimator.inference.posterior.Posterior.probability`)."""
+    :meth:`~estimator.inference.posterior.Posterior.probability`), judged as the headline
+    is on the quantities it asks about."""
     out = []
     for question in result.spec.questions:
         holds = question.event(operand(question, result.fit.values))
-        out.append(Answer(question, *result.fit.probability(holds)))
+        asked = (question.quantity, *((question.per,) if question.per else ()))
+        problems = result.problems_of(*asked)
+        out.append(Answer(question, *result.fit.probability(holds), problems))
     return tuple(out)

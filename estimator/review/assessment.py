@@ -12,6 +12,8 @@ from estimator.inference.estimation import POSTERIOR_DRAWS, Estimate, estimate
 from estimator.inference.methods import Method
 from estimator.review.answers import Answer, answer_questions
 from estimator.review.replay import HistoryPoint, history
+from estimator.review.robustness import Variant, robustness
+from estimator.review.source_verdicts import SourceVerdict, source_verdicts
 from estimator.review.update import Comparison, compare_with_previous
 from estimator.review.verdicts import VERDICTS, Verdict, verdicts
 from estimator.spec.lab import LabSpec
@@ -29,6 +31,8 @@ class Assessment:
     history: tuple[HistoryPoint, ...] = field(default=(), repr=False)
     comparison: Comparison | None = field(default=None, repr=False)
     drivers: Drivers | None = field(default=None, repr=False)
+    sources: tuple[SourceVerdict, ...] = field(default=(), repr=False)
+    robustness: tuple[Variant, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         counts = {k: sum(v.verdict == k for v in self.verdicts) for k in VERDICTS}
@@ -94,6 +98,9 @@ def assess(
     result = estimate(spec, method, draws, seed)
     say("judging the claims")
     judged = verdicts(result)
+    say("judging the sources")
+    by_source = source_verdicts(result)
+    readings = robustness(result)
     say("answering the questions")
     answers = answer_questions(result)
     say("replaying the ledger by date")
@@ -102,8 +109,11 @@ def assess(
     found = None
     if with_drivers:
         say("finding what drives the estimate (sensitivity, scenarios)")
-        found = drivers(result, seed)
-    return Assessment(result, judged, answers, replay, drivers=found)
+        out_of_line = {v.claim.id for v in judged if v.trusted and v.verdict != "consistent"}
+        found = drivers(result, seed, out_of_line=out_of_line)
+    return Assessment(
+        result, judged, answers, replay, drivers=found, sources=by_source, robustness=readings
+    )
 
 
 def compare(previous: dict[str, Any], assessment: Assessment) -> Comparison:

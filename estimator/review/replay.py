@@ -24,7 +24,11 @@ from estimator.inference.summaries import Summary
 
 @dataclass(frozen=True)
 class HistoryPoint:
-    """The posterior as of one date (``None``: the prior, before any claim)."""
+    """The posterior as of one date (``None``: the prior, before any claim).
+
+    ``problems`` says why the draws fail the publication gate for any quantity followed
+    (empty: they pass for all), ``by_quantity`` why for each.
+    """
 
     date: dt.date | None
     claims: tuple[str, ...]
@@ -34,15 +38,23 @@ class HistoryPoint:
     khat: float | None = None
     ess: float | None = None
     problems: tuple[str, ...] = ()
+    by_quantity: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def problems_of(self, name: str) -> tuple[str, ...]:
+        """Why the draws fail the publication gate for ``name`` (empty: they pass)."""
+        return self.by_quantity.get(name, self.problems)
 
     @property
     def label(self) -> str:
         """The method, flagged when the draws fail the publication gate."""
-        if not self.problems:
-            return self.method
-        if self.khat is not None and self.ess is not None:
-            return f"{self.method} (weak: k-hat {self.khat:.2f}, ESS {self.ess:.0f})"
-        return f"{self.method} (weak: {'; '.join(self.problems)})"
+        return self._label(self.problems)
+
+    def label_of(self, name: str) -> str:
+        """The method, flagged when the draws fail the publication gate for ``name``."""
+        return self._label(self.problems_of(name))
+
+    def _label(self, problems: tuple[str, ...]) -> str:
+        return f"{self.method} (weak: {'; '.join(problems)})" if problems else self.method
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +64,8 @@ class HistoryPoint:
             "method": self.method,
             "khat": self.khat,
             "ess": self.ess,
+            "passed": not self.problems,
+            "problems": list(self.problems),
             "quantities": {n: s.to_dict() for n, s in self.quantities.items()},
         }
 
@@ -95,7 +109,10 @@ def history(
         summaries = fit.summaries(units)
         rw = fit.reweighting
         khat, ess = (rw.khat, rw.ess) if rw is not None else (None, None)
+        checks = fit.checks(fit.judged_with(names), summaries)
+        each = {n: fit.publication_problems([n], checks) for n in names}
+        problems = tuple(dict.fromkeys(p for found in each.values() for p in found))
         points.append(
-            HistoryPoint(date, appeared, counted, fit.method, summaries, khat, ess, fit.problems())
+            HistoryPoint(date, appeared, counted, fit.method, summaries, khat, ess, problems, each)
         )
     return tuple(points)

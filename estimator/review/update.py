@@ -1,5 +1,8 @@
 """What moved since the last run: the new estimate against the previous ``summary.json``,
-quantity by quantity, and which claims are new or changed."""
+quantity by quantity, and which claims are new or changed.
+
+A new value that fails the publication gate (see :mod:`estimator.inference.gate`) is kept
+in the comparison, marked with why: what it moved by is not to be relied on."""
 
 from __future__ import annotations
 
@@ -28,7 +31,8 @@ CLAIM_FIELDS = (
 
 @dataclass(frozen=True)
 class QuantityChange:
-    """A quantity's median and 90% interval, before and after."""
+    """A quantity's median and 90% interval, before and after, and why the new ones fail
+    the publication gate (``problems``; empty when they pass)."""
 
     name: str
     unit: str
@@ -36,6 +40,12 @@ class QuantityChange:
     old_ci90: tuple[float, float]
     new_median: float
     new_ci90: tuple[float, float]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """Whether the new values pass the publication gate."""
+        return not self.problems
 
     @property
     def median_change(self) -> float:
@@ -47,6 +57,8 @@ class QuantityChange:
             "old": {"median": self.old_median, "ci90": list(self.old_ci90)},
             "new": {"median": self.new_median, "ci90": list(self.new_ci90)},
             "median_change": self.median_change,
+            "passed": self.passed,
+            "problems": list(self.problems),
         }
 
 
@@ -61,6 +73,11 @@ class Comparison:
     changed_claims: dict[str, tuple[str, ...]] = field(default_factory=dict)
     removed_claims: tuple[str, ...] = ()
 
+    @property
+    def unconverged(self) -> tuple[QuantityChange, ...]:
+        """The quantities whose new values fail the publication gate."""
+        return tuple(q for q in self.quantities if q.problems)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "previous_created": self.previous_created,
@@ -68,6 +85,7 @@ class Comparison:
             "new_claims": list(self.new_claims),
             "changed_claims": {k: list(v) for k, v in self.changed_claims.items()},
             "removed_claims": list(self.removed_claims),
+            "unconverged": [q.name for q in self.unconverged],
             "quantities": {q.name: q.to_dict() for q in self.quantities},
         }
 
@@ -112,6 +130,7 @@ def compare_with_previous(previous: dict[str, Any], result: Estimate) -> Compari
                 (float(old["ci90"][0]), float(old["ci90"][1])),
                 new.median,
                 new.ci90,
+                result.problems_of(name),
             )
         )
     old_claims = {c.get("id"): c for c in previous.get("claims", []) if isinstance(c, dict)}

@@ -26,9 +26,10 @@ from scipy import special
 
 from estimator.inference.estimation import Estimate
 from estimator.inference.gate import KHAT_LIMIT
+from estimator.inference.posterior import Posterior
 from estimator.inference.summaries import Summary, weighted_sum
 from estimator.model.claims import Claim, origin
-from estimator.model.likelihood import claim_terms
+from estimator.review.predictive import predictive_summary
 from estimator.spec.ledger import prepare
 
 CONSISTENT = 0.10
@@ -109,6 +110,14 @@ class Verdict:
     refit: bool = False
     influence: Influence | None = None
     basis_quantiles: dict[float, float] | None = None
+    #: Quantiles of the claim's predictive on its basis (the quantity times its noise).
+    predictive: Summary | None = None
+
+    @property
+    def trusted(self) -> bool:
+        """Whether the basis can be trusted: exact, or a leave-one-out reweighting with
+        k-hat within :data:`~estimator.inference.gate.KHAT_LIMIT`."""
+        return self.refit or self.khat is None or self.khat <= KHAT_LIMIT
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +128,7 @@ class Verdict:
             "basis": self.basis,
             "loo_khat": self.khat,
             "refit": self.refit,
+            "trusted": self.trusted,
             "influence": None if self.influence is None else self.influence.to_dict(),
         }
 
@@ -133,18 +143,20 @@ def classify(tail_probability: float) -> VerdictName:
 
 
 def predictive(
-    claim: Claim, quantity: np.ndarray, weights: np.ndarray | None
+    claim: Claim, quantity: np.ndarray, weights: np.ndarray | None, noise: Any = None
 ) -> tuple[float, float, float | None]:
     """Percentile, tail probability and (for bounds and ranges) the probability that the
     claim holds, under the predictive ``quantity * exp(noise * e)`` (``quantity + noise *
-    scale * e`` for a linear claim)."""
+    scale * e`` for a linear claim). ``noise`` is the claim's own unless given (a number,
+    or one per draw: :meth:`~estimator.inference.posterior.Posterior.claim_reading`)."""
+    noise = claim.noise if noise is None else noise
     w = (
         np.full(len(quantity), 1.0 / len(quantity))
         if weights is None
         else weights / np.sum(weights)
     )
     if claim.linear:  # a quantity that can be negative: noise relative to the claim
-        spread = claim.noise * claim.scale
+        spread = noise * claim.scale
 
         def below(value: float) -> float:
             return weighted_sum(w, special.ndtr((value - quantity) / spread))
@@ -153,7 +165,7 @@ def predictive(
         log_q = np.log(quantity)
 
         def below(value: float) -> float:
-            return weighted_sum(w, special.ndtr((math.log(value) - log_q) / claim.noise))
+            return weighted_sum(w, special.ndtr((math.log(value) - log_q) / noise))
 
     low, high = claim.bounds
     if claim.kind == "point":
@@ -207,14 +219,13 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
             basis_fit, basis = left_out[source_id], f"without {source_id}"
         else:
             basis_fit, basis = full, "posterior" if evidence else "prior"
-        percentile, tail, holds = predictive(
-            claim, basis_fit.values(claim.quantity), basis_fit.weights
-        )
+        reading, noise = basis_fit.claim_reading(claim)
+        percentile, tail, holds = predictive(claim, reading, basis_fit.weights, noise)
         influence = None
         if claim.id in left_out:
             without = basis_fit.summary(head, head_unit)
             khat = None if basis_fit.refitted else basis_fit.loo_khat
-            influence = _influence(result.posterior[head], without, khat)
+            influence = influence_of(result.posterior[head], without, khat)
         out.append(
             Verdict(
                 claim,
@@ -228,6 +239,7 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
                 basis_fit.refitted,
                 influence,
                 basis_fit.summary(claim.quantity, "").quantiles,
+                predictive_summary(claim, reading, basis_fit.weights, result.seed, noise),
             )
         )
     return tuple(out)
@@ -268,8 +280,8 @@ def judge_new(result: Estimate, claim: Claim) -> Verdict:
     """How a claim not (yet) in the ledger sits against the current posterior: was this
     news expected?"""
     fit = result.fit
-    values = fit.values(claim.quantity)
-    percentile, tail, holds = predictive(claim, values, fit.weights)
+    reading, noise = fit.claim_reading(claim)
+    percentile, tail, holds = predictive(claim, reading, fit.weights, noise)
     return Verdict(
         claim,
         "current posterior",
@@ -277,26 +289,32 @@ def judge_new(result: Estimate, claim: Claim) -> Verdict:
         tail,
         holds,
         classify(tail),
-        reliability_once_counted(claim, values, fit.weights),
+        reliability_once_counted(fit, claim),
         basis_quantiles=fit.summary(claim.quantity, "").quantiles,
     )
 
 
-def reliability_once_counted(
-    claim: Claim, quantity: np.ndarray, weights: np.ndarray | None
-) -> float:
-    """The probability that a claim not yet counted is reliable once it is, from draws of
-    its quantity without it: ``r E[f_reliable] / E[r f_reliable + (1 - r) f_wrong]``.
+def reliability_once_counted(fit: Posterior, claim: Claim) -> float:
+    """The probability that a claim not yet counted is reliable once it is (that its
+    source is), from the posterior without it: ``E[r F_reliable] / E[r F_reliable + (1 -
+    r) F_wrong]`` over the source's claims with it, each average divided by the source's
+    likelihood without it (which the posterior already counts).
 
     A ratio of averages, not the average of the per-draw ratio: a sharp claim set
     against a broad posterior would otherwise read as unreliable wherever the draws are
     far from it, however well it agrees with where the posterior will be.
     """
-    total, reliable, _ = claim_terms(claim, np.asarray(quantity, dtype=float))
+    evidence, active, values = fit.with_claim(claim)
+    i = [c.id for c in evidence.claims].index(claim.id)
+    s = next(k for k, members in enumerate(evidence.members) if i in members)
+    parts = evidence.claim_parts(values)
+    before = [j for j in evidence.members[s] if active[j] and j != i]
+    total, matched = evidence.source_loglik(parts, values, s, [*before, i])
+    counted = evidence.source_loglik(parts, values, s, before)[0] if before else 0.0
     n = len(total)
-    w = np.full(n, 1.0 / n) if weights is None else np.asarray(weights) / np.sum(weights)
-    log_numerator = math.log(claim.reliability) + special.logsumexp(reliable, b=w)
-    return float(np.exp(log_numerator - special.logsumexp(total, b=w)))
+    w = np.full(n, 1.0 / n) if fit.weights is None else fit.weights / np.sum(fit.weights)
+    log_numerator = special.logsumexp(matched - counted, b=w)
+    return float(np.exp(log_numerator - special.logsumexp(total - counted, b=w)))
 
 
 def check_claim(estimate: Estimate, claim: dict[str, Any]) -> Verdict:
@@ -312,7 +330,7 @@ def check_claim(estimate: Estimate, claim: dict[str, Any]) -> Verdict:
     return judge_new(estimate, addition.new_claims[0])
 
 
-def _influence(with_claim: Summary, without: Summary, khat: float | None = None) -> Influence:
+def influence_of(with_claim: Summary, without: Summary, khat: float | None = None) -> Influence:
     """How the headline's median and 90% width change when the claim is left out, with
     the Monte Carlo error of the median's change."""
     width_with = with_claim.ci90[1] - with_claim.ci90[0]

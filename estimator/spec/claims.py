@@ -3,8 +3,8 @@ canonical units (see :mod:`estimator.model.claims` for what a claim is)."""
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from estimator.errors import did_you_mean, listing
@@ -12,12 +12,14 @@ from estimator.model.beliefs import Source
 from estimator.model.catalogue import periodic
 from estimator.model.claims import CREDIBILITY, KINDS, MAX_NOISE, USES, Claim
 from estimator.model.equations import LabModel
+from estimator.model.evidence import SourceEntity
 from estimator.model.periods import Period
 from estimator.model.quantities import SCOPES, fleet_name
-from estimator.spec.periods import PERIOD_FORMS, describe, parse_period
+from estimator.spec.claim_values import conversion_factor, read_values, stated_text
+from estimator.spec.periods import PERIOD_FORMS, parse_period
 from estimator.spec.priors import read_source
 from estimator.spec.tomlread import Reader, date_text
-from estimator.spec.units import MAX_MAGNITUDE, Converter, UnitError
+from estimator.spec.units import Converter
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -41,17 +43,30 @@ CLAIM_KEYS = (
     "reliability",
     "use",
     "repeats",
+    "by",
 )
-REQUIRED_KEYS = ("id", "source", "date", "quantity", "kind", "unit", "credibility", "use")
+REQUIRED_KEYS = ("id", "source", "date", "quantity", "kind", "unit", "use")
 
 
 def read_claims(
-    reader: Reader, doc: dict[str, Any], model: LabModel, converter: Converter
+    reader: Reader,
+    doc: dict[str, Any],
+    model: LabModel,
+    converter: Converter,
+    sources: Mapping[str, SourceEntity] | None = None,
+    *,
+    sources_failed: bool = False,
 ) -> tuple[Claim, ...]:
     """Read and validate every claim of a ``claims.toml`` document.
 
-    Records every problem on ``reader``; returns the claims that were valid.
+    ``sources`` are those ``sources.toml`` declares, which a claim may name (``by``). When
+    ``sources_failed`` (``sources.toml`` has problems of its own), a ``by`` that names none
+    of them is not reported: it may name a source that could not be read. Records every
+    problem on ``reader``; returns the claims that were valid.
     """
+    sources = sources or {}
+    by_reader = Reader(reader.file, reader.problems, reader.today, quiet=True)
+    by_reader = by_reader if sources_failed else reader
     reader.check_keys(doc, "", ("claims",))
     entries = doc.get("claims", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -76,7 +91,7 @@ def read_claims(
                     allowed="a unique id per claim",
                 )
             seen.setdefault(claim_id, index)
-        claim = _read_claim(reader, entry, key, model, converter)
+        claim = _read_claim(reader, entry, key, model, converter, sources, by_reader)
         if claim is not None:
             claims.append(claim)
     _check_repeats(reader, entries, claims)
@@ -89,6 +104,8 @@ def _read_claim(
     key: str,
     model: LabModel,
     converter: Converter,
+    sources: Mapping[str, SourceEntity],
+    by_reader: Reader,
 ) -> Claim | None:
     before = reader.count
     reader.check_keys(entry, key, CLAIM_KEYS, required=REQUIRED_KEYS)
@@ -115,19 +132,31 @@ def _read_claim(
     scope = _read_scope(reader, entry, key, model, quantity)
     kind = _read_choice(reader, entry, "kind", key, KINDS, "kind")
     use = _read_choice(reader, entry, "use", key, USES, "use")
-    credibility = _read_choice(reader, entry, "credibility", key, list(CREDIBILITY), "class")
+    by = _read_by(by_reader, entry, key, sources)
+    credibility = _read_credibility(reader, entry, key, by)
     defaults = CREDIBILITY.get(credibility or "", CREDIBILITY["hearsay"])
     noise = _read_bounded(reader, entry, "noise", key, defaults.noise, 0.0, MAX_NOISE, "(0, 3]")
-    reliability = _read_bounded(
-        reader, entry, "reliability", key, defaults.reliability, 0.0, 1.0, "(0, 1]"
-    )
+    if "by" in entry and "reliability" in entry:
+        named = entry["by"] if isinstance(entry["by"], str) else "<id>"
+        reader.add(
+            f"{key}.reliability",
+            "a claim that names its source (by) has the source's reliability",
+            entry["reliability"],
+            allowed=f"no reliability here: state it as [sources.{named}] reliability "
+            "in sources.toml",
+        )
+        reliability = defaults.reliability
+    else:
+        reliability = _read_bounded(
+            reader, entry, "reliability", key, defaults.reliability, 0.0, 1.0, "(0, 1]"
+        )
     unit = reader.string(entry, "unit", key)
     period = reader.string(entry, "period", key)
     factor = None
     period_ok = "period" not in entry or period is not None
     if unit is not None and quantity is not None and period_ok:
-        factor = _conversion(reader, unit, period, key, model, quantity, converter)
-    values = _read_values(reader, entry, key, kind, factor, model, quantity)
+        factor = conversion_factor(reader, unit, period, key, model, quantity, converter)
+    values = read_values(reader, entry, key, kind, factor, model, quantity)
     repeats = entry.get("repeats")
     if repeats is not None and not isinstance(repeats, str):
         reader.add(f"{key}.repeats", "the id of the claim this one relays is needed", repeats)
@@ -153,7 +182,7 @@ def _read_claim(
         low=low,
         high=high,
         unit=unit,
-        stated=_stated(entry, unit, period, during),
+        stated=stated_text(entry, unit, period, during),
         credibility=credibility,
         noise=noise,
         reliability=reliability,
@@ -166,7 +195,80 @@ def _read_claim(
         during=during,
         scope=scope,
         linear=model.quantity(quantity).domain == "real",
+        by=by.id if by is not None else None,
+        noise_given="noise" in entry,
+        reliability_given="reliability" in entry,
     )
+
+
+def _read_by(
+    reader: Reader, entry: dict[str, Any], key: str, sources: Mapping[str, SourceEntity]
+) -> SourceEntity | None:
+    """The source a claim names (``by``), which ``sources.toml`` must declare."""
+    if "by" not in entry:
+        return None
+    by = entry["by"]
+    if not isinstance(by, str):
+        reader.add(
+            f"{key}.by", "the id of a source is needed here", by, allowed=_source_ids(sources)
+        )
+        return None
+    if by in sources:
+        return sources[by]
+    reader.add_reference(
+        f"{key}.by",
+        "no source with this id in sources.toml",
+        by,
+        allowed=_source_ids(sources),
+        hint=did_you_mean(by, list(sources)),
+    )
+    return None
+
+
+def _source_ids(sources: Mapping[str, SourceEntity]) -> str:
+    """What a claim's ``by`` may name."""
+    if not sources:
+        return "the id of a [sources.<id>] table of sources.toml (it declares none)"
+    return f"the id of a source of sources.toml: {listing(sources)}"
+
+
+def misspelt(entry: Mapping[str, Any], keys: tuple[str, ...]) -> set[str]:
+    """The known ``keys`` that unknown keys of ``entry`` look like misspellings of.
+
+    Such a key is reported as unknown (with a hint), so it is not also reported missing.
+    """
+    return {
+        k.strip("'")
+        for name in entry
+        if name not in keys and (k := did_you_mean(name, keys)) is not None
+    }
+
+
+def _read_credibility(
+    reader: Reader, entry: dict[str, Any], key: str, by: SourceEntity | None
+) -> str | None:
+    """A claim's credibility class: its own, or its source's (they must agree)."""
+    if "credibility" not in entry:
+        if "by" not in entry and "credibility" not in misspelt(entry, CLAIM_KEYS):
+            reader.add(
+                f"{key}.credibility",
+                "missing required key",
+                None,
+                allowed=f"one of {listing(CREDIBILITY)}, or by = the id of a source of "
+                "sources.toml (the claim then takes the source's)",
+            )
+        return by.credibility if by is not None else None
+    credibility = _read_choice(reader, entry, "credibility", key, list(CREDIBILITY), "class")
+    if by is not None and credibility is not None and credibility != by.credibility:
+        reader.add(
+            f"{key}.credibility",
+            f"the claim's class differs from its source's ({by.credibility!r}, "
+            f"[sources.{by.id}] in sources.toml)",
+            credibility,
+            allowed=f"{by.credibility!r}, or no credibility key (the claim then takes its "
+            "source's)",
+        )
+    return credibility
 
 
 def read_during(
@@ -277,143 +379,6 @@ def _read_bounded(
     return value
 
 
-def _conversion(
-    reader: Reader,
-    unit: str,
-    period: str | None,
-    key: str,
-    model: LabModel,
-    quantity: str,
-    converter: Converter,
-) -> float | None:
-    target = model.quantity(quantity).unit
-    stated = unit
-    if period is not None:
-        if "/year" not in target:
-            reader.add(
-                f"{key}.period",
-                f"{quantity} is not a rate per period, so a claim about it can't name one",
-                period,
-                allowed="a period only for quantities per year, e.g. opex.per_year",
-            )
-            return None
-        try:
-            years = converter.factor(period, "year")
-        except UnitError as exc:
-            reader.add(f"{key}.period", str(exc), period, allowed="a duration, e.g. '4 years'")
-            return None
-        if not 0 < years <= MAX_MAGNITUDE:
-            message = "the period must be positive" if years <= 0 else "the period is too long"
-            reader.add(f"{key}.period", message, period, allowed="a duration, e.g. '4 years'")
-            return None
-        stated = f"({unit})/({period})"
-        try:
-            converter.factor(unit, target)
-        except UnitError:
-            pass
-        else:
-            reader.add(
-                f"{key}.unit",
-                f"{unit!r} is already a rate per year, so it can't also cover a period",
-                unit,
-                allowed=f"the total over the period (e.g. {converter.canonical('USD')!r}) "
-                "with period, or the rate without period",
-            )
-            return None
-    try:
-        factor = converter.factor(stated, target)
-    except UnitError as exc:
-        allowed = f"a unit of {converter.canonical(target)!r}"
-        if "/year" in target and period is None:
-            allowed += ", or a total with period = '<n> years'"
-        reader.unit_problem(f"{key}.unit", exc, unit, allowed=allowed)
-        return None
-    if not (math.isfinite(factor) and factor > 0):
-        reader.add(
-            f"{key}.unit",
-            "the unit's scale is out of range",
-            unit,
-            allowed=f"a unit of {converter.canonical(target)!r} with a finite, positive scale",
-        )
-        return None
-    return factor
-
-
-def _read_values(
-    reader: Reader,
-    entry: dict[str, Any],
-    key: str,
-    kind: str | None,
-    factor: float | None,
-    model: LabModel,
-    quantity: str | None,
-) -> tuple[float | None, float | None, float | None] | None:
-    if kind is None:
-        return None
-    wanted = ("low", "high") if kind == "range" else ("value",)
-    unwanted = ("value",) if kind == "range" else ("low", "high")
-    for name in unwanted:
-        if name in entry:
-            reader.add(
-                f"{key}.{name}",
-                f"not used by a {kind} claim",
-                entry[name],
-                allowed=" and ".join(wanted),
-            )
-    numbers = {}
-    for name in wanted:
-        if name not in entry:
-            reader.add(f"{key}.{name}", f"a {kind} claim needs {name}")
-            continue
-        number = reader.number(entry, name, key)
-        if number is not None:
-            numbers[name] = number
-    if len(numbers) != len(wanted) or factor is None or quantity is None:
-        return None
-    converted = {n: v * factor for n, v in numbers.items()}
-    domain = model.quantity(quantity).domain
-    share = domain == "share"
-    too_large = [n for n, v in converted.items() if not abs(v) <= MAX_MAGNITUDE]
-    for name in too_large:
-        reader.add(
-            f"{key}.{name}",
-            "the value is out of range once converted to the canonical unit",
-            entry[name],
-            allowed=f"amounts within ±{MAX_MAGNITUDE:.0e} {model.quantity(quantity).unit!r}",
-        )
-    impossible = [
-        name
-        for name, v in converted.items()
-        if name not in too_large
-        and not (v > 0 and (v <= 1 or not share))
-        and not (domain == "real" and (v != 0 or kind == "range"))
-    ]
-    for name in impossible:
-        reader.add(
-            f"{key}.{name}",
-            f"impossible value for {quantity}",
-            entry[name],
-            allowed="a share in (0, 1]"
-            if share
-            else "an amount other than 0 (the claim's noise is relative to it)"
-            if domain == "real"
-            else "a positive amount",
-        )
-    if impossible or too_large:
-        return None
-    if kind == "range":
-        if converted["low"] >= converted["high"]:
-            reader.add(
-                f"{key}.low",
-                "the range's low end must be below its high end",
-                [entry["low"], entry["high"]],
-                allowed="low < high",
-            )
-            return None
-        return None, converted["low"], converted["high"]
-    return converted["value"], None, None
-
-
 def _check_repeats(reader: Reader, entries: list[dict[str, Any]], claims: list[Claim]) -> None:
     del claims
     relays = {e["id"]: e.get("repeats") for e in entries if isinstance(e.get("id"), str)}
@@ -453,19 +418,3 @@ def _claim_key(index: int, entry: dict[str, Any]) -> str:
     if isinstance(claim_id, str) and claim_id:
         return f"claims[{index}] ({claim_id})"
     return f"claims[{index}]"
-
-
-def _stated(
-    entry: dict[str, Any], unit: str, period: str | None, during: Period | None = None
-) -> str:
-    def show(x: Any) -> str:
-        return x if isinstance(x, str) else f"{x:,.6g}"
-
-    suffix = f" {unit}" + (f" over {period}" if period else "")
-    if during is not None:
-        suffix += f" during {describe(during)}"
-    kind = entry.get("kind")
-    if kind == "range":
-        return f"between {show(entry.get('low'))} and {show(entry.get('high'))}{suffix}"
-    prefix = {"lower_bound": "at least ", "upper_bound": "at most ", "point": "about "}
-    return f"{prefix.get(str(kind), '')}{show(entry.get('value'))}{suffix}"

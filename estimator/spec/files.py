@@ -38,11 +38,12 @@ REQUIRED_FILES = ("lab.toml", "costs.toml")
 #: A lab owns accelerators, rents them, or both: one of these files is needed.
 FLEET_FILES = ("fleet.toml", "rentals.toml")
 #: Other files a lab folder may hold: the claims ledger, questions, scenarios, notes.
+SOURCES_FILE = "sources.toml"
 CLAIMS_FILE = "claims.toml"
 QUESTIONS_FILE = "questions.toml"
 SCENARIOS_FILE = "scenarios.toml"
 #: Every TOML file of a lab folder, in the order they are read.
-INPUT_FILES = (*PRIORS_FILES, CLAIMS_FILE, QUESTIONS_FILE, SCENARIOS_FILE)
+INPUT_FILES = (*PRIORS_FILES, SOURCES_FILE, CLAIMS_FILE, QUESTIONS_FILE, SCENARIOS_FILE)
 KNOWN_FILES = (*INPUT_FILES, "README.md")
 
 

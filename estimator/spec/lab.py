@@ -14,6 +14,7 @@ from estimator.model.claims import Claim, counted_evidence
 from estimator.model.copula import Correlation
 from estimator.model.distributions import Fixed
 from estimator.model.equations import LabModel, Request
+from estimator.model.evidence import Evidence, SourceEntity
 from estimator.model.periods import Period
 from estimator.model.quantities import DEFAULT_HEADLINE
 from estimator.model.questions import Question
@@ -52,6 +53,8 @@ class LabSpec:
         Things worth a look that are not errors.
     claims, questions : tuple
         The claims ledger and the questions.
+    sources : dict
+        Source id to the :class:`SourceEntity` that ``sources.toml`` declares.
     correlation : Correlation or None
         The stated rank correlations between inputs.
     scenarios : dict
@@ -74,6 +77,7 @@ class LabSpec:
     files: dict[str, bytes] = field(repr=False)
     warnings: tuple[str, ...] = ()
     claims: tuple[Claim, ...] = ()
+    sources: dict[str, SourceEntity] = field(default_factory=dict)
     questions: tuple[Question, ...] = ()
     correlation: Correlation | None = None
     scenarios: dict[str, Scenario] = field(default_factory=dict)
@@ -83,6 +87,10 @@ class LabSpec:
     def evidence(self) -> tuple[Claim, ...]:
         """Claims that condition the posterior (each original counted once)."""
         return counted_evidence(self.claims)
+
+    def grouped(self, claims: tuple[Claim, ...] | None = None) -> Evidence:
+        """``claims`` (default: the evidence) grouped by source."""
+        return Evidence.of(self.evidence if claims is None else claims, self.sources)
 
     def claim(self, claim_id: str) -> Claim:
         """A claim by id."""

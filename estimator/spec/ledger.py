@@ -32,6 +32,9 @@ HEADER = (
 )
 #: Where problems in new claims are reported, unless the caller names their file.
 NEW_CLAIMS = "new claims"
+#: The order of a written claim's keys: its id and source (``by``) first, as in the
+#: shipped ledgers.
+KEY_ORDER = ("id", "by", *(k for k in CLAIM_KEYS if k not in ("id", "by")))
 
 
 def claims_from_file(path: str | Path) -> list[dict[str, Any]]:
@@ -105,12 +108,17 @@ def snippet(claims: list[dict[str, Any]]) -> str:
     tables = tomlkit.aot()
     for claim in claims:
         table = tomlkit.table()
-        for key in CLAIM_KEYS:
-            if key in claim:
-                table.add(key, _toml_value(key, claim[key]))
+        for key in _ordered(claim):
+            table.add(key, _toml_value(key, claim[key]))
         tables.append(table)
     document.add("claims", tables)
     return tomlkit.dumps(document)
+
+
+def _ordered(claim: dict[str, Any]) -> list[str]:
+    """A claim's keys in :data:`KEY_ORDER`, then any unknown ones (kept, so that the
+    ledger's parser reports them rather than the claim losing them)."""
+    return [k for k in KEY_ORDER if k in claim] + [k for k in claim if k not in KEY_ORDER]
 
 
 def _toml_value(key: str, value: Any) -> Any:
@@ -153,9 +161,8 @@ def _structural_append(current: str, claims: list[dict[str, Any]]) -> str:
     entries = document.get("claims")
     for claim in claims:
         table = tomlkit.inline_table()
-        for key in CLAIM_KEYS:
-            if key in claim:
-                table.append(key, _toml_value(key, claim[key]))
+        for key in _ordered(claim):
+            table.append(key, _toml_value(key, claim[key]))
         entries.append(table)  # type: ignore[union-attr]
     return tomlkit.dumps(document)
 

@@ -11,8 +11,9 @@ which together name every quantity), then the beliefs, then correlations, claims
 questions and scenarios. A file is never blamed for a problem of another: when the
 structure has problems, names and currencies that can't be resolved in the files that
 refer to them (an unknown quantity, a currency without a rate) are not reported there;
-the same holds for a correlated input whose belief could not be read, and for claim ids
-when the ledger has problems.
+the same holds for a correlated input whose belief could not be read, for the sources
+claims name when ``sources.toml`` has problems, and for claim ids when the ledger (or
+``sources.toml``) has problems.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from estimator.model.beliefs import Prior, Source
 from estimator.model.claims import Claim
 from estimator.model.distributions import Fixed
 from estimator.model.equations import LabModel
+from estimator.model.evidence import SourceEntity
 from estimator.model.periods import Period
 from estimator.model.quantities import GLOBAL_SLOTS
 from estimator.model.questions import Question
@@ -41,11 +43,13 @@ from estimator.spec.costs import (
     read_staff,
     settings_of,
 )
+from estimator.spec.double_counting import check_double_counting
 from estimator.spec.files import (
     CLAIMS_FILE,
     PRIORS_FILES,
     QUESTIONS_FILE,
     SCENARIOS_FILE,
+    SOURCES_FILE,
     LabFiles,
     read_lab_files,
 )
@@ -56,6 +60,7 @@ from estimator.spec.questions import read_questions
 from estimator.spec.rentals import read_rentals
 from estimator.spec.runs import check_runs, read_runs, read_workload
 from estimator.spec.scenarios import Scenario, read_scenarios
+from estimator.spec.sources import read_sources
 from estimator.spec.tomlread import Reader, parse_toml
 from estimator.spec.units import Converter
 
@@ -143,7 +148,10 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
         )
     if not state.structure_failed:
         check_runs(state.problems, files.where("runs.toml"), lab.model.runs, priors)
-    claims, questions, scenarios = _ledger(state, lab)
+    sources = _sources(state)
+    claims, questions, scenarios = _ledger(state, lab, sources)
+    if not state.failed(CLAIMS_FILE, SOURCES_FILE):
+        check_double_counting(state.problems, priors, claims, sources)
     if not state.structure_failed:
         where = files.where("lab.toml")
         state.problems.extend(
@@ -169,6 +177,7 @@ def parse_lab(files: LabFiles, *, today: dt.date) -> LabSpec:
         files=dict(files.contents),
         warnings=tuple(state.warnings),
         claims=claims,
+        sources=sources,
         questions=questions,
         correlation=correlation,
         scenarios=scenarios,
@@ -261,25 +270,39 @@ def _priors(state: _Parsing, model: LabModel, converter: Converter) -> dict[str,
 
 
 def _ledger(
-    state: _Parsing, lab: _Structure
+    state: _Parsing, lab: _Structure, sources: dict[str, SourceEntity]
 ) -> tuple[tuple[Claim, ...], tuple[Question, ...], dict[str, Scenario]]:
     """The claims, the questions and the scenarios."""
     docs, model, converter = state.docs, lab.model, lab.converter
     claims: tuple[Claim, ...] = ()
     if CLAIMS_FILE in docs:
         reader = state.reader(CLAIMS_FILE)
-        claims = read_claims(reader, docs[CLAIMS_FILE], model, converter)
+        claims = read_claims(
+            reader,
+            docs[CLAIMS_FILE],
+            model,
+            converter,
+            sources,
+            sources_failed=state.failed(SOURCES_FILE),
+        )
     questions: tuple[Question, ...] = ()
     if QUESTIONS_FILE in docs:
         reader = state.reader(QUESTIONS_FILE)
         questions = read_questions(reader, docs[QUESTIONS_FILE], model, converter)
     scenarios: dict[str, Scenario] = {}
     if SCENARIOS_FILE in docs:
-        reader = state.reader(SCENARIOS_FILE, after=(CLAIMS_FILE,))
+        reader = state.reader(SCENARIOS_FILE, after=(SOURCES_FILE, CLAIMS_FILE))
         scenarios = read_scenarios(
-            reader, docs[SCENARIOS_FILE], model, converter, claims, state.warnings
+            reader, docs[SCENARIOS_FILE], model, converter, claims, state.warnings, sources
         )
     return claims, questions, scenarios
+
+
+def _sources(state: _Parsing) -> dict[str, SourceEntity]:
+    """The sources ``sources.toml`` declares (none without the file)."""
+    if SOURCES_FILE not in state.docs:
+        return {}
+    return read_sources(state.reader(SOURCES_FILE), state.docs[SOURCES_FILE])
 
 
 def _unused_rates(

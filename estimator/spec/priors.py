@@ -30,7 +30,7 @@ from estimator.spec.units import MAX_MAGNITUDE, Converter, UnitError
 SHAPE_KEYS = ("between", "value", "dist", "mixture")
 PARAM_KEYS = ("mu", "sigma", "alpha", "beta", "lower", "upper", "mode")
 SOURCE_KEYS = ("source", "url", "date", "note")
-INPUT_KEYS = (*SHAPE_KEYS, "level", *PARAM_KEYS, "unit", *SOURCE_KEYS)
+INPUT_KEYS = (*SHAPE_KEYS, "level", *PARAM_KEYS, "unit", *SOURCE_KEYS, "independent_of")
 COMPONENT_KEYS = ("weight", "between", "value", "dist", "level", *PARAM_KEYS, *SOURCE_KEYS)
 BETWEEN_SHAPES = {"positive": ("lognormal", "normal", "gamma"), "share": ("beta", "normal")}
 NORMAL_TRUNCATION_WARN = 0.01
@@ -105,7 +105,35 @@ def read_prior(
         _check_divisor(reader, table, key, slot.name, belief)
     if len(reader.problems.items) > before or belief is None or source is None or unit is None:
         return None
-    return Prior(slot.name, belief, describe(table, unit), unit, source, reader.file)
+    independent = _independent_of(reader, table, key)
+    if len(reader.problems.items) > before:
+        return None
+    return Prior(
+        slot.name,
+        belief,
+        describe(table, unit),
+        unit,
+        source,
+        reader.file,
+        key=key,
+        independent_of=independent,
+    )
+
+
+def _independent_of(reader: Reader, table: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The ``independent_of`` list: ids of the ledger's claims or sources."""
+    value = table.get("independent_of", [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        reader.add(
+            f"{key}.independent_of",
+            "a list of claim or source ids is needed here",
+            value,
+            allowed='e.g. independent_of = ["sa_h100"], with the reason in note',
+        )
+        return ()
+    return tuple(value)
 
 
 def _check_divisor(

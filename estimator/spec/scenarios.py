@@ -8,6 +8,7 @@ keeps or adds. Everything else is the lab as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from estimator.errors import Problems, did_you_mean, listing
 from estimator.model.beliefs import Prior
 from estimator.model.claims import Claim
 from estimator.model.equations import LabModel
+from estimator.model.evidence import SourceEntity
 from estimator.model.quantities import NAME_PATTERN
 from estimator.spec.claims import read_claims
 from estimator.spec.priors import SHAPE_KEYS, read_prior
@@ -56,8 +58,10 @@ def read_scenarios(
     converter: Converter,
     claims: tuple[Claim, ...],
     warnings: list[str],
+    sources: Mapping[str, SourceEntity] | None = None,
 ) -> dict[str, Scenario]:
-    """Read and validate ``scenarios.toml``; problems are recorded on ``reader``."""
+    """Read and validate ``scenarios.toml``; problems are recorded on ``reader``. Claims
+    a scenario adds may name the lab's ``sources``."""
     reader.check_keys(doc, "", ("scenarios",))
     tables = doc.get("scenarios", {})
     if not isinstance(tables, dict):
@@ -78,7 +82,9 @@ def read_scenarios(
                 "at most 64 characters",
             )
             continue
-        scenario = _read_scenario(reader, name, table, model, converter, claims, warnings)
+        scenario = _read_scenario(
+            reader, name, table, model, converter, claims, warnings, sources or {}
+        )
         if scenario is not None:
             out[name] = scenario
     return out
@@ -92,6 +98,7 @@ def _read_scenario(
     converter: Converter,
     claims: tuple[Claim, ...],
     warnings: list[str],
+    sources: Mapping[str, SourceEntity],
 ) -> Scenario | None:
     key = f"scenarios.{name}"
     before = reader.count
@@ -118,7 +125,7 @@ def _read_scenario(
         if prior is not None:
             priors[input_name] = prior
     drop, keep, add = _read_claim_changes(
-        reader, table.get("claims", {}), key, model, converter, claims
+        reader, table.get("claims", {}), key, model, converter, claims, sources
     )
     if reader.count > before:
         return None
@@ -145,6 +152,7 @@ def _read_claim_changes(
     model: LabModel,
     converter: Converter,
     claims: tuple[Claim, ...],
+    sources: Mapping[str, SourceEntity],
 ) -> tuple[tuple[str, ...], tuple[str, ...] | None, tuple[Claim, ...]]:
     where = f"{key}.claims"
     if not isinstance(table, dict):
@@ -180,6 +188,7 @@ def _read_claim_changes(
             {"claims": table["add"]},
             model,
             converter,
+            sources,
         )
         for p in local.items:
             reader.add(

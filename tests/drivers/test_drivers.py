@@ -67,6 +67,8 @@ def test_report_and_summary_show_what_drives_the_estimate(full: Assessment, tmp_
         "semianalysis_fleet",
         "wang_50k_h100",
         "deepseek_own_accounting",
+        "sa_opex_yearly",
+        "sa_opex_deepseek",
     }
     assert set(sensitivity["prior_sensitivity"]) >= {"spend.total"}
     assert summary["correlations"]["pairs"]

@@ -182,7 +182,13 @@ def test_shipped_scenarios_move_the_headline_as_expected(deepseek: LabSpec) -> N
     from estimator.inference.estimation import estimate
 
     outcomes = {o.name: o for o in scenario_outcomes(estimate(deepseek, "is", seed=0))}
-    assert set(outcomes) == {"semianalysis_fleet", "wang_50k_h100", "deepseek_own_accounting"}
+    assert set(outcomes) == {
+        "semianalysis_fleet",
+        "wang_50k_h100",
+        "deepseek_own_accounting",
+        "sa_opex_yearly",
+        "sa_opex_deepseek",
+    }
     assert all(o.passed for o in outcomes.values())
     # Believing 50k H100s raises the estimate well above SemiAnalysis' fleet.
     assert (

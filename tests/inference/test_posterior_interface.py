@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from estimator.inference.estimation import Estimate, choose_posterior, estimate
-from estimator.inference.posterior import ImportancePosterior, NutsPosterior, Posterior
+from estimator.inference.nuts_posterior import NutsPosterior
+from estimator.inference.posterior import ImportancePosterior, Posterior
 from estimator.inference.summaries import Summary
 from estimator.spec.lab import LabSpec
 from estimator.spec.parse import load_lab

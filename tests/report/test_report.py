@@ -19,6 +19,8 @@ FIGURES = (
     "total_spend",
     "components",
     "claims",
+    "predictive",
+    "loo_pit",
     "years",
     "learning",
     "tornado",

@@ -187,7 +187,7 @@ def test_influence_says_which_way_a_claim_pulled(tmp_path: Path) -> None:
 
 def test_influence_within_its_monte_carlo_error_is_called_noise() -> None:
     from estimator.inference.summaries import Summary
-    from estimator.review.verdicts import _influence
+    from estimator.review.verdicts import influence_of
 
     def summary(median: float, mcse: float) -> Summary:
         quantiles = {0.05: median * 0.5, 0.5: median, 0.95: median * 2}
@@ -195,19 +195,19 @@ def test_influence_within_its_monte_carlo_error_is_called_noise() -> None:
         return Summary("x", "USD", median, 0.0, median, quantiles, errors, 1000.0)
 
     # A 1.5% move with medians each known to 1%: within twice their combined error.
-    noise = _influence(summary(100.0, 1.0), summary(101.5, 1.0))
+    noise = influence_of(summary(100.0, 1.0), summary(101.5, 1.0))
     assert noise.median_error == pytest.approx(math.sqrt(2) / 100)
     assert noise.within_noise
     assert noise.text()[0] == "within noise"
     # A 5% move is not.
-    moved = _influence(summary(100.0, 1.0), summary(105.0, 1.0))
+    moved = influence_of(summary(100.0, 1.0), summary(105.0, 1.0))
     assert not moved.within_noise
     assert moved.text()[0] == "+5.0%"
     # A leave-one-out reweighting past the k-hat limit is not shown at all.
-    shaky = _influence(summary(100.0, 1.0), summary(120.0, 1.0), khat=0.85)
+    shaky = influence_of(summary(100.0, 1.0), summary(120.0, 1.0), khat=0.85)
     assert not shaky.trusted
     assert shaky.text() == ("k-hat 0.85: not shown", "")
-    assert _influence(summary(100.0, 1.0), summary(120.0, 1.0), khat=0.65).trusted
+    assert influence_of(summary(100.0, 1.0), summary(120.0, 1.0), khat=0.65).trusted
 
 
 QUESTIONS = """
@@ -284,7 +284,10 @@ def test_deepseek_answers_the_seed_question(deepseek: LabSpec) -> None:
     # bought by High-Flyer before DeepSeek's founding left out of the window's purchases.
     assert answers["over_1b"].probability > 0.5
     assert answers["under_6m"].probability < 0.001
-    assert answers["v3_under_1pct"].probability > 0.95
+    # About 0.90 (Monte Carlo error 0.002) since claims count by source and the analysts'
+    # noise is calibrated: the total is less sure than when SemiAnalysis' six figures
+    # counted six times, so a $5.6M run is under 1% of it in nine draws out of ten.
+    assert answers["v3_under_1pct"].probability > 0.85
     assert np.isfinite(answers["h100_over_20k"].mcse)
 
 

@@ -346,6 +346,82 @@ def test_claims_add_takes_during_and_scope_as_options(lab: Path) -> None:
     assert "did you mean 'opex.total'" in output
 
 
+#: A claim naming its source in the shipped lab's sources.toml, taking its credibility.
+BY_NEW = {k: v for k, v in NEW.items() if k != "credibility"} | {"by": "semianalysis"}
+
+
+def test_a_claim_naming_its_source_is_written_with_by(lab: Path) -> None:
+    addition = add_claims(lab, [BY_NEW])
+    added = addition.after.claim("wire_capex")
+    assert (added.by, added.credibility) == ("semianalysis", "analyst_estimate")
+    text = (lab / "claims.toml").read_text(encoding="utf-8")
+    assert '[[claims]]\nid = "wire_capex"\nby = "semianalysis"\n' in text
+    assert load_lab(lab).claim("wire_capex").by == "semianalysis"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        ({"by": "semianalysys"}, "by", "no source with this id in sources.toml"),
+        ({"by": 3}, "by", "the id of a source is needed"),
+        ({"reliability": 0.5}, "reliability", "has the source's reliability"),
+        ({"credibility": "hearsay"}, "credibility", "the claim's class differs"),
+    ],
+)
+def test_a_bad_by_is_refused_as_in_the_ledger(
+    lab: Path, change: dict[str, object], key: str, message: str
+) -> None:
+    before = (lab / "claims.toml").read_bytes()
+    with pytest.raises(SpecError) as info:
+        add_claims(lab, [BY_NEW | change], "the new claim")
+    (problem,) = info.value.problems
+    assert (problem.file, problem.key) == ("the new claim", f"claims[0] (wire_capex).{key}")
+    assert message in problem.message
+    assert (lab / "claims.toml").read_bytes() == before
+
+
+def test_claims_add_takes_by_as_an_option(small: Path) -> None:
+    (small / "sources.toml").write_text(
+        '[sources.wire]\nname = "A wire service"\ncredibility = "anonymous_press"\n',
+        encoding="utf-8",
+    )
+    args = [f"--{k}={v}" for k, v in SMALL_NEW.items() if k != "credibility"]
+    code, output = _invoke("claims", "add", str(small), *args, "--by=wire", "--method", "is")
+    assert code == 0, output
+    added = load_lab(small).claim("wire_capex")
+    assert (added.by, added.credibility) == ("wire", "anonymous_press")
+    assert 'by = "wire"' in (small / "claims.toml").read_text(encoding="utf-8")
+
+
+def test_claims_add_refuses_a_bad_by_option(lab: Path) -> None:
+    args = [f"--{k}={v}" for k, v in BY_NEW.items() if k != "by"]
+    code, output = _invoke("claims", "add", str(lab), *args, "--by=semianalysys")
+    assert code == 2, output
+    assert "--by: no source with this id in sources.toml (got 'semianalysys')" in output
+    assert "did you mean 'semianalysis'?" in output
+    code, output = _invoke(
+        "claims", "add", str(lab), *args, "--by=semianalysis", "--reliability=0.5"
+    )
+    assert code == 2, output
+    assert "--reliability: a claim that names its source (by) has the source's" in output
+    assert (lab / "claims.toml").read_bytes() == (DEEPSEEK / "claims.toml").read_bytes()
+
+
+def test_by_in_a_from_file_is_read_as_in_the_ledger(lab: Path, tmp_path: Path) -> None:
+    snippet = tmp_path / "new.toml"
+    unsourced = {k: v for k, v in BY_NEW.items() if k != "by"}
+    snippet.write_text(
+        claims_toml(BY_NEW, unsourced | {"id": "misspelt", "bye": "semianalysis"}),
+        encoding="utf-8",
+    )
+    code, output = _invoke("claims", "add", str(lab), "--from", str(snippet))
+    assert code == 2
+    assert f"{snippet}: claims[1] (misspelt).bye: unknown key" in output
+    assert "did you mean 'by'?" in output
+    assert "wire_capex" not in output  # the first claim, naming its source, is valid
+    assert (lab / "claims.toml").read_bytes() == (DEEPSEEK / "claims.toml").read_bytes()
+
+
 def test_history_marks_a_point_that_fails_its_diagnostics_and_exits_3(tmp_path: Path) -> None:
     # One sharp, fully trusted claim far out in the prior: the quick path's weights
     # collapse (k-hat over 0.7), and with --method is nothing else is tried.
