@@ -6,6 +6,8 @@ variables with numpy are the model's own ``Deterministic`` variables."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,10 @@ from estimator.inference.pymc_model import (
     layout,
     quantity_draws,
 )
-from estimator.model.likelihood import claim_loglik
+from estimator.model import likelihood
+from estimator.model.claims import WRONG_CLAIM_SIGMA
+from estimator.model.evidence import Evidence
+from estimator.model.likelihood import NUMPY_OPS, component, position
 from estimator.spec.lab import LabSpec
 from estimator.spec.parse import load_lab
 
@@ -98,32 +103,56 @@ def test_a_family_vector_is_the_product_of_its_members_priors(lab: LabSpec) -> N
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Numba will use object mode:UserWarning")
 def test_claims_term_and_quantities_match_the_reference_code(lab: LabSpec) -> None:
-    """The vectorised claims term equals the per-claim numpy likelihood, with claims
-    switched off and moved as data; the numpy quantities equal the Deterministics."""
+    """The vectorised claims term equals the numpy likelihood of the claims read by
+    source (:mod:`estimator.model.evidence`), with claims switched off as data (and, for
+    claims that are each a source of their own, moved as data); the numpy quantities
+    equal the Deterministics."""
     import pymc as pm
 
     claims = lab.evidence
+    evidence = Evidence.of(claims, lab.sources)
     model = build_model(lab, claims)
     rng = np.random.default_rng(2)
     active = (rng.random(len(claims)) < 0.7).astype(float)
-    bounds = claim_bounds(claims) + rng.normal(0.0, 0.3, (len(claims), 2))
+    alone = all(s.implicit for s in evidence.sources)
+    bounds = claim_bounds(claims)
+    if alone:
+        bounds = bounds + rng.normal(0.0, 0.3, (len(claims), 2))
     with model:
         pm.set_data({ACTIVE: active, BOUNDS: bounds})
     free = layout(lab).free
     names = list(lab.model.quantities)
+    latents = list(evidence.latents())
     drawn = pm.draw(
-        [model["claims"], *(model[n] for n in free), *(model[n] for n in names)],
+        [
+            model["claims"],
+            *(model[n] for n in free),
+            *(model[n] for n in names),
+            *(model[n] for n in latents),
+        ],
         draws=40,
         random_seed=3,
     )
-    term, free_draws, quantity = drawn[0], drawn[1 : 1 + len(free)], drawn[1 + len(free) :]
+    term, free_draws = drawn[0], drawn[1 : 1 + len(free)]
+    quantity = drawn[1 + len(free) : 1 + len(free) + len(names)]
+    measured = dict(zip(latents, drawn[1 + len(free) + len(names) :], strict=True))
     computed = quantity_draws(lab, dict(zip(free, free_draws, strict=True)))
     for name, value in zip(names, quantity, strict=True):
         np.testing.assert_allclose(computed[name], value, rtol=1e-9, err_msg=name)
-    expected = sum(
-        a * claim_loglik(c, computed[c.quantity], bounds=(b[0], b[1]))
-        for a, c, b in zip(active, claims, bounds, strict=True)
-    )
+    if alone:
+        values = {**computed, **measured}
+        expected: Any = 0.0
+        for i, (a, c, b) in enumerate(zip(active, claims, bounds, strict=True)):
+            at, sigma = evidence.reading(i, i, values, NUMPY_OPS)
+            plain = position(c, computed[c.quantity], NUMPY_OPS)
+            reliable = component(c.kind, at, (b[0], b[1]), sigma, NUMPY_OPS)
+            wrong = component(c.kind, plain, (b[0], b[1]), WRONG_CLAIM_SIGMA, NUMPY_OPS)
+            r = evidence.reliability(i, values)
+            certain = np.all(np.asarray(r) >= 1)
+            term_i = reliable if certain else likelihood.mixed(reliable, wrong, r, NUMPY_OPS)
+            expected = expected + a * term_i
+    else:
+        expected = evidence.loglik({**computed, **measured}, active.astype(bool))
     np.testing.assert_allclose(term, expected, rtol=1e-9, atol=1e-9)
 
 
