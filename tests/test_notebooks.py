@@ -58,7 +58,7 @@ def test_01_total_spend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     # The same question answered by the default run (`estimator run priors/deepseek`, seed
     # 0, 2^19 draws, quick path): a different seed and size, so the two agree within four
     # of their combined Monte Carlo errors.
-    reference, reference_mcse = 0.7149, 0.0060
+    reference, reference_mcse = 0.5917, 0.0036
     assert abs(probability - reference) <= 4 * math.hypot(mcse, reference_mcse)
     assert "V3 final run at rental prices: $5." in text
     assert re.search(r"2023 \(part\): cash \$[0-9,]+M", text)

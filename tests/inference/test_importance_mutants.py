@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,9 +141,16 @@ def test_bounded_ratios_with_a_flat_top_are_used_as_they_are() -> None:
     assert got.ess == pytest.approx(total**2 / (300 + 700 * math.exp(-2.0)), rel=1e-12)
 
 
+def test_integer_log_ratios_are_read_as_numbers() -> None:
+    flat_top = reweight(np.r_[np.zeros(3, dtype=int), np.full(7, -1, dtype=int)])
+    as_floats = reweight(np.r_[np.zeros(3), np.full(7, -1.0)])
+    np.testing.assert_allclose(flat_top.log_weights, as_floats.log_weights, rtol=1e-15)
+    assert flat_top.log_weights.dtype == float
+
+
 @pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
 def test_non_finite_ratios_are_refused(bad: float) -> None:
-    with pytest.raises(ValueError, match="must be finite"):
+    with pytest.raises(ValueError, match=r"^log importance ratios must be finite$"):
         reweight(np.array([0.0, 1.0, bad]))
 
 
@@ -243,6 +252,12 @@ def test_claim_logliks_read_claims_by_their_declared_source() -> None:
     got = claim_logliks(Draws(values, 0, 6, 6), claims, {"firm": firm})
     expected = Evidence.of(claims, {"firm": firm}).contributions(values)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+    # With a sibling switched off, a claim adds what it adds alone.
+    active = np.array([True, False])
+    partly = claim_logliks(Draws(values, 0, 6, 6), claims, {"firm": firm}, active)
+    expected = Evidence.of(claims, {"firm": firm}).contributions(values, active)
+    np.testing.assert_allclose(partly, expected, rtol=1e-12)
+    assert not np.allclose(partly, got)
 
 
 def test_the_log_ratio_sums_the_claims_and_the_constraints() -> None:
@@ -273,8 +288,10 @@ def test_sources_change_the_log_ratio() -> None:
 @pytest.fixture(scope="module")
 def small_lab(tmp_path_factory: pytest.TempPathFactory) -> LabSpec:
     files = dict(REDUCED_LAB)
+    files["sources.toml"] = '[sources.firm]\nname = "A firm"\ncredibility = "analyst_estimate"\n'
     files["claims.toml"] = claims_toml(
-        {"id": "a", "quantity": "fleet.x.count", "value": 3000, "unit": "GPU", "noise": 0.3}
+        {"id": "a", "quantity": "fleet.x.count", "value": 3000, "unit": "GPU", "by": "firm"},
+        {"id": "b", "quantity": "gpu_spend", "value": 9e7, "by": "firm"},
     )
     return load_lab(write_lab(tmp_path_factory.mktemp("labs") / "lab", files))
 
@@ -288,8 +305,24 @@ def test_prior_log_ratios_are_the_evidence_at_the_prior_draws(small_lab: LabSpec
     )
     assert ratios.shape == (draws,)
     np.testing.assert_allclose(ratios, expected, rtol=1e-12)
+    # Read by source: not the claims each alone.
+    alone = sum_of_logliks(
+        prior.values, tuple(dataclasses.replace(c, by=None) for c in small_lab.evidence)
+    )
+    assert not np.allclose(ratios, alone)
     # The chunk size is passed on: the draws, and so the ratios, depend on it.
     assert not np.allclose(ratios, prior_log_ratios(small_lab, draws, seed=4, chunk_size=1024))
+
+
+def test_prior_log_ratios_weigh_in_the_models_constraints() -> None:
+    renter = load_lab(Path(__file__).resolve().parents[2] / "priors" / "openai-gpt4")
+    assert renter.model.constraints
+    ratios = prior_log_ratios(renter, 1000, seed=2)
+    prior = simulate(renter, 1000, seed=2)
+    claims = sum_of_logliks(prior.values, renter.evidence, (), renter.sources)
+    soft = constraint_logliks(prior.values, renter.model.constraints)
+    np.testing.assert_allclose(ratios, claims + soft, rtol=1e-12)
+    assert np.ptp(soft) > 1.0
 
 
 def test_the_quick_update_reweights_the_prior_draws(small_lab: LabSpec) -> None:

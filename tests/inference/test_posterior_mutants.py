@@ -25,6 +25,7 @@ from estimator.inference.summaries import (
     summarize_weighted,
     weighted_quantiles,
 )
+from estimator.model.claims import Claim
 from estimator.model.evidence import Evidence
 from estimator.spec.lab import LabSpec
 from estimator.spec.parse import load_lab
@@ -272,6 +273,45 @@ def test_leaving_claims_out_reweights_by_what_they_add(fit: ImportancePosterior)
     np.testing.assert_array_equal(again.reweighting.log_weights, left.reweighting.log_weights)  # type: ignore[union-attr]
 
 
+def test_what_leaving_out_changes_counts_only_the_active_claims(
+    fit: ImportancePosterior,
+) -> None:
+    partly = dataclasses.replace(fit, active=np.array([True, False, True]))
+    f1 = fit.claims[0]  # its sibling f2 is switched off
+    expected = partly.evidence_loglik(partly.active) - partly.evidence_loglik(
+        np.array([False, False, True])
+    )
+    np.testing.assert_allclose(partly.loglik_change((f1,)), expected, rtol=1e-12)
+    assert not np.allclose(partly.loglik_change((f1,)), fit.loglik_change((f1,)))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class _Recording(ImportancePosterior):
+    """Records the ``refit`` it is asked for, and may claim its leave-outs were exact."""
+
+    asked: list[bool] = dataclasses.field(default_factory=list)
+    exact: bool = False
+
+    def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> ImportancePosterior:
+        self.asked.append(refit)
+        out = super().leave_out_all(leaving, refit)
+        return dataclasses.replace(out, refitted=self.exact)
+
+
+def _recording(fit: ImportancePosterior, exact: bool = False) -> _Recording:
+    fields = {f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)}
+    return _Recording(**fields, exact=exact)
+
+
+def test_leaving_out_asks_for_a_refit_unless_told_not_to(fit: ImportancePosterior) -> None:
+    recording = _recording(fit)
+    recording.leave_out(fit.claims[2])
+    recording.leave_out(fit.claims[2], refit=False)
+    recording.leave_out_source("firm")
+    recording.leave_out_source("firm", refit=False)
+    assert recording.asked == [True, False, True, False]
+
+
 def test_leaving_a_source_out_leaves_out_its_active_claims(fit: ImportancePosterior) -> None:
     left = fit.leave_out_source("firm")
     assert left.active.tolist() == [False, False, True]
@@ -284,7 +324,7 @@ def test_leaving_a_source_out_leaves_out_its_active_claims(fit: ImportancePoster
 
 
 def test_the_prior_has_no_claim_to_leave_out(prior_fit: ImportancePosterior) -> None:
-    with pytest.raises(ValueError, match="none to leave out"):
+    with pytest.raises(ValueError, match=r"^the prior conditions on no claim: there is none to"):
         prior_fit.leave_out_all(())
 
 
@@ -302,10 +342,21 @@ def test_a_refit_reweights_the_prior_by_the_active_claims(fit: ImportancePosteri
     assert refit.loo_khat is None
     assert refit.refitted is False
     assert refit.claim_parts is fit.claim_parts
+    assert refit.evidence is fit.evidence
+    assert refit.evidence_values is fit.evidence_values
+    # A mask of numbers is read as one of booleans.
+    assert fit.refit(np.array([1, 0, 1])).active.dtype == bool
+    # A refit of a posterior with a claim left out is exact, and says so.
+    left = dataclasses.replace(fit.leave_out_all((fit.claims[2],)), refitted=True)
+    again = left.refit(active)
+    assert again.loo_khat is None
+    assert again.refitted is False
     # With nothing active and no constraint, the refit is the prior.
-    bare = fit.refit(np.zeros(3, bool))
+    bare = left.refit(np.zeros(3, bool))
     assert bare.reweighting is None
     assert bare.log_ratios is None
+    assert bare.loo_khat is None
+    assert bare.active.tolist() == [False, False, False]
     assert bare.method == "forward"
 
 
@@ -320,6 +371,7 @@ def test_a_refit_with_a_constraint_weighs_it_in(lab: LabSpec) -> None:
     soft = constraint_logliks(constrained.prior.values, (name,))
     np.testing.assert_allclose(constrained.constraint_logliks, soft, rtol=1e-12)  # type: ignore[arg-type]
     refit = constrained.refit(np.zeros(3, bool))
+    assert refit.constraint_logliks is constrained.constraint_logliks
     assert refit.reweighting is not None
     np.testing.assert_allclose(refit.log_ratios, soft, rtol=1e-12)  # type: ignore[arg-type]
     active = np.array([True, True, False])
@@ -357,6 +409,38 @@ def test_a_class_no_counted_claim_has_is_read_at_one(
     )
     _, _, values = missing.with_claim(unstated)
     np.testing.assert_array_equal(values[name], np.ones(DRAWS))
+
+
+def test_a_claim_reading_takes_the_bias_its_active_siblings_imply(
+    fit: ImportancePosterior,
+) -> None:
+    partly = dataclasses.replace(fit, active=np.array([True, False, True]))
+    f2 = fit.claims[1]
+    reading, noise = partly.claim_reading(f2)
+    at, expected_noise = partly.evidence.predictive_reading(
+        1, partly.evidence_values, partly.active
+    )
+    np.testing.assert_allclose(reading, np.exp(at), rtol=1e-12)
+    np.testing.assert_allclose(noise, expected_noise, rtol=1e-12)
+    alone, _ = dataclasses.replace(fit, active=np.array([False, False, True])).claim_reading(f2)
+    assert not np.allclose(reading, alone)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class _TwoChains(ImportancePosterior):
+    def chains(self, per_draw: np.ndarray) -> np.ndarray:
+        return per_draw.reshape(2, -1)
+
+
+def test_every_draw_of_equally_weighted_chains_keeps_its_chain(
+    prior_fit: ImportancePosterior,
+) -> None:
+    fields = {f.name: getattr(prior_fit, f.name) for f in dataclasses.fields(prior_fit)}
+    two = _TwoChains(**fields)
+    whole = two.sample_values(["gpu_spend"], DRAWS, 0)["gpu_spend"]
+    np.testing.assert_array_equal(whole, prior_fit.values("gpu_spend").reshape(2, -1))
+    thinned = two.sample_values(["gpu_spend"], 4, 0)["gpu_spend"]
+    assert thinned.shape == (1, 4)
 
 
 def test_a_claim_reading_is_on_the_claims_unit(

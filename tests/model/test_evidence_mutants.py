@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -266,7 +267,9 @@ def test_a_source_certain_to_be_reliable_is_its_reliable_likelihood() -> None:
     certain = dataclasses.replace(ANALYST, reliability=1.0)
     evidence = Evidence.of(POINTS, {"firm": certain})
     parts = evidence.claim_parts(v)
-    total, matched = evidence.source_loglik(parts, v, 0, [0, 1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log of 1 - 1 taken
+        total, matched = evidence.source_loglik(parts, v, 0, [0, 1, 2])
     members = [(c, np.log(v[c.quantity]), c.noise, 1.0, (log_value(c), 0.0)) for c in POINTS]
     reliable = shared_bias_loglik(members, 0.4, NUMPY_OPS)
     np.testing.assert_allclose(total, reliable, rtol=1e-12)
@@ -319,6 +322,29 @@ def test_an_inactive_claim_adds_what_switching_it_on_would() -> None:
             expected = -expected
         np.testing.assert_allclose(added[i], expected, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(added[3], claim_loglik(lone, v["w"]), rtol=1e-12)
+
+
+def test_what_a_claim_adds_under_its_classes_learned_reliability() -> None:
+    v = values()
+    learned = dataclasses.replace(ANALYST, reliability=None)
+    evidence = Evidence.of(POINTS, {"firm": learned})
+    active = np.array([True, False, True])
+    added = evidence.contributions(v, active)
+    whole = evidence.loglik(v, active)
+    np.testing.assert_allclose(added[0], whole - evidence.loglik(v, active & [False, True, True]))
+    np.testing.assert_allclose(added[1], evidence.loglik(v) - whole, rtol=1e-10)
+
+
+def test_the_bound_may_come_first_among_a_sources_claims() -> None:
+    q = {"x": 100.0, "y": 50.0, "w": 30.0}
+    bound = claim("d", "w", 35.0, kind="lower_bound", noise=0.15, by="firm")
+    members = [
+        (c, math.log(q[c.quantity]), c.noise, 1.0, (log_value(c), log_value(c)))
+        for c in (bound, *POINTS[:2])
+    ]
+    first = shared_bias_loglik(members, 0.4, NUMPY_OPS)
+    last = shared_bias_loglik([*members[1:], members[0]], 0.4, NUMPY_OPS)
+    assert first == pytest.approx(last, rel=1e-12)
 
 
 def test_a_source_whose_only_active_claim_is_switched_off_adds_it_from_nothing() -> None:

@@ -82,7 +82,7 @@ def test_a_range_of_no_width_stays_finite() -> None:
 
 def test_a_narrow_range_far_on_either_side_keeps_its_tail() -> None:
     claim = make_claim("range", low=1e8, high=1.2e8, noise=0.2)
-    for q in (1e6, 1e10):
+    for q in (1e6, 0.7e8, 1.5e8, 1e10):
         log_q = math.log(q)
         a, b = (log_q - math.log(1e8)) / 0.2, (log_q - math.log(1.2e8)) / 0.2
         exact = stats.norm.logcdf(a) + math.log(
@@ -95,6 +95,15 @@ def test_a_narrow_range_far_on_either_side_keeps_its_tail() -> None:
         got = claim_loglik(claim, np.array([q]))[0]
         assert np.isfinite(got)
         assert got == pytest.approx(exact, rel=1e-9)
+
+
+def test_just_outside_a_narrow_range_both_ends_count() -> None:
+    # Ends 2% apart: just outside them the two probabilities are within a factor of e.
+    claim = make_claim("range", low=1e8, high=1.02e8, noise=0.2)
+    for q in (0.7e8, 1.5e8):
+        a, b = (math.log(q / 1e8)) / 0.2, (math.log(q / 1.02e8)) / 0.2
+        exact = math.log(stats.norm.cdf(a) - stats.norm.cdf(b))
+        assert claim_loglik(claim, np.array([q]))[0] == pytest.approx(exact, rel=1e-9)
 
 
 def test_the_bounds_given_replace_the_claims_own() -> None:

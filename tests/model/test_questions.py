@@ -46,6 +46,7 @@ def test_the_operand_is_the_quantity_or_its_ratio() -> None:
     np.testing.assert_array_equal(ratio, [0.5, 3.0])
     assert ratio.dtype == float
     ints = {"spend.total": np.array([1, 2]), "fleet.count": np.array([2, 4])}
+    assert operand(question(), ints.__getitem__).dtype == float
     np.testing.assert_array_equal(
         operand(question(per="fleet.count"), ints.__getitem__), [0.5, 0.5]
     )

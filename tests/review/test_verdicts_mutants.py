@@ -12,6 +12,7 @@ import pytest
 from scipy import special, stats
 
 from estimator.inference.estimation import Estimate, estimate
+from estimator.inference.posterior import ImportancePosterior
 from estimator.inference.summaries import Summary
 from estimator.model.claims import Claim
 from estimator.model.distributions import LogNormal
@@ -19,6 +20,7 @@ from estimator.model.likelihood import claim_terms
 from estimator.review.predictive import predictive_summary
 from estimator.review.verdicts import (
     Influence,
+    Tally,
     Verdict,
     check_claim,
     classify,
@@ -326,6 +328,66 @@ def test_without_evidence_claims_are_judged_against_the_prior(tmp_path: Path) ->
     assert verdict.influence is None
 
 
+def test_the_tally_as_recorded() -> None:
+    assert Tally(19, 2).to_dict() == {"judged": 19, "seen": 2, "expected": pytest.approx(1.9)}
+
+
+def test_bounds_are_given_the_probability_that_they_hold(tmp_path: Path) -> None:
+    bound = {"id": "low", "quantity": "fleet.x.count", "kind": "lower_bound", "value": 4000}
+    bound |= {"unit": "GPU", "use": "check", "noise": 0.2}
+    files = {**REDUCED_LAB, "claims.toml": claims_toml(CLAIMS[0], bound)}
+    result = estimate(load_lab(write_lab(tmp_path / "lab", files)), "is", 2**12, seed=4)
+    found = {v.claim.id: v for v in verdicts(result)}
+    claim = result.spec.claims[1]
+    reading, noise = result.fit.claim_reading(claim)
+    expected = predictive(claim, reading, result.fit.weights, noise)
+    assert found["low"].bound_holds == expected[2]
+    assert expected[2] is not None
+    assert 0.0 < expected[2] < 1.0
+    news = judge_new(result, dataclasses.replace(claim, id="news"))
+    assert news.bound_holds == expected[2]
+
+
+def test_a_new_claim_with_its_classes_noise_is_judged_with_it(result: Estimate) -> None:
+    claim = dataclasses.replace(
+        result.spec.claims[0], id="news", noise_given=False, credibility="hearsay"
+    )
+    reading, noise = result.fit.claim_reading(claim)
+    assert np.ptp(noise) > 0  # one noise per draw: the class's, learned
+    verdict = judge_new(result, claim)
+    assert verdict.percentile == predictive(claim, reading, result.fit.weights, noise)[0]
+    assert verdict.percentile != predictive(claim, reading, result.fit.weights)[0]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class _Recording(ImportancePosterior):
+    """Records the ``refit`` it is asked for, and may say its leave-outs were exact."""
+
+    asked: list[bool] = dataclasses.field(default_factory=list)
+    exact: bool = False
+
+    def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> ImportancePosterior:
+        self.asked.append(refit)
+        out = super().leave_out_all(leaving, refit)
+        return dataclasses.replace(out, refitted=self.exact)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_verdicts_ask_for_exact_refits_unless_told_not_to(result: Estimate, exact: bool) -> None:
+    assert isinstance(result.fit, ImportancePosterior)
+    fields = {f.name: getattr(result.fit, f.name) for f in dataclasses.fields(result.fit)}
+    recording = _Recording(**fields, exact=exact)
+    found = verdicts(dataclasses.replace(result, fit=recording))
+    assert recording.asked == [True, True]
+    verdicts(dataclasses.replace(result, fit=recording), refit=False)
+    assert recording.asked == [True, True, False, False]
+    influence = found[0].influence
+    assert influence is not None
+    # An exact refit has no k-hat to distrust.
+    assert (influence.khat is None) is exact
+    assert found[0].refit is exact
+
+
 def test_a_new_claim_is_judged_against_the_current_posterior(
     lab: LabSpec, result: Estimate
 ) -> None:
@@ -405,14 +467,16 @@ bias = 0.2
 """
 
 
+@pytest.mark.parametrize("stated", [True, False])
 def test_reliability_once_counted_divides_out_what_its_source_already_said(
-    tmp_path: Path,
+    tmp_path: Path, stated: bool
 ) -> None:
     """A source's second point, its bias integrated: the source's likelihood with both
     points (a bivariate normal) over its likelihood with the first, averaged."""
     first = {"id": "p1", "quantity": "fleet.x.count", "value": 4000, "unit": "GPU"}
     first |= {"noise": 0.1, "by": "paper", "credibility": "first_hand"}
-    files = {**REDUCED_LAB, "sources.toml": SOURCES, "claims.toml": claims_toml(first)}
+    sources = SOURCES if stated else SOURCES.replace("reliability = 0.6\n", "")
+    files = {**REDUCED_LAB, "sources.toml": sources, "claims.toml": claims_toml(first)}
     spec = load_lab(write_lab(tmp_path / "lab", files))
     fit = estimate(spec, "is", 2**12, seed=3).fit
     second = dataclasses.replace(spec.claims[0], id="p2", value=5000.0)
@@ -422,9 +486,10 @@ def test_reliability_once_counted_divides_out_what_its_source_already_said(
     wrong = stats.norm(log_q, 2.302585092994046).logpdf(np.log([[4000], [5000]])).sum(0)
     first_reliable = stats.norm(log_q, math.sqrt(0.05)).logpdf(math.log(4000))
     first_wrong = stats.norm(log_q, 2.302585092994046).logpdf(math.log(4000))
-    counted = np.logaddexp(math.log(0.6) + first_reliable, math.log(0.4) + first_wrong)
+    r = 0.6 if stated else fit.values("credibility.first_hand.reliability")
+    counted = np.logaddexp(np.log(r) + first_reliable, np.log1p(-r) + first_wrong)
     assert fit.weights is not None
     w = fit.weights / fit.weights.sum()
-    numerator = np.sum(w * 0.6 * np.exp(both - counted))
-    expected = numerator / (numerator + np.sum(w * 0.4 * np.exp(wrong - counted)))
+    numerator = np.sum(w * r * np.exp(both - counted))
+    expected = numerator / (numerator + np.sum(w * (1 - r) * np.exp(wrong - counted)))
     assert reliability_once_counted(fit, second) == pytest.approx(expected, rel=1e-9)
