@@ -251,8 +251,10 @@ def result(lab: LabSpec) -> Estimate:
     return estimate(lab, "is", DRAWS, seed=2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def judged(result: Estimate) -> dict[str, Verdict]:
+    # Judged afresh in each test, so that each test that reads a verdict runs the code
+    # that made it (what a test reaches is what mutation testing holds it to).
     return {v.claim.id: v for v in verdicts(result)}
 
 
