@@ -289,7 +289,6 @@ def _claims_loglik(
     import pytensor.tensor as pt
 
     claims = evidence.claims
-    source_of = {i: s for s, members in enumerate(evidence.members) for i in members}
     groups: dict[tuple[str, bool], list[int]] = {}
     for i, claim in enumerate(claims):
         groups.setdefault((claim.kind, claim.linear), []).append(i)
@@ -297,7 +296,7 @@ def _claims_loglik(
     wrong = pt.zeros(len(claims))
     for (kind, _), members in groups.items():
         index = np.array(members)
-        readings = [evidence.reading(i, source_of[i], values, ops) for i in members]
+        readings = [evidence.reading(i, evidence.source_index[i], values, ops) for i in members]
         at = pt.stack([r[0] for r in readings])
         sigma = pt.stack([pt.as_tensor(r[1], dtype="float64") for r in readings])
         plain = pt.stack([position(claims[i], values[claims[i].quantity], ops) for i in members])

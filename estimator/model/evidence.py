@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -157,11 +158,20 @@ class Evidence:
             tuple(tuple(m) for m in order.values()),
         )
 
+    @cached_property
+    def source_index(self) -> tuple[int, ...]:
+        """For each claim, the position of its source."""
+        index = [0] * len(self.claims)
+        for s, members in enumerate(self.members):
+            for i in members:
+                index[i] = s
+        return tuple(index)
+
     def source_of(self, claim_id: str) -> int:
         """The position of a claim's source."""
-        for s, members in enumerate(self.members):
-            if any(self.claims[i].id == claim_id for i in members):
-                return s
+        for i, claim in enumerate(self.claims):
+            if claim.id == claim_id:
+                return self.source_index[i]
         raise KeyError(claim_id)
 
     def biased(self, s: int) -> bool:
@@ -308,22 +318,22 @@ class Evidence:
         bias (drawn; or, integrated out, the bias its ``active`` sibling points imply,
         whose spread joins the noise). On the claim's scale: the log, or the value over
         the claim's scale for a linear claim."""
-        s = next(k for k, members in enumerate(self.members) if i in members)
+        s = self.source_index[i]
         at, sigma = self.reading(i, s, values, NUMPY_OPS)
         if not self.integrated(s):
             return np.asarray(at), sigma
-        tau2 = self.sources[s].bias_sd ** 2
-        precision: Any = 0.0
-        pulled: Any = 0.0
-        for j in self.members[s]:
-            sibling = self.claims[j]
-            if j == i or not active[j] or sibling.kind != "point":
-                continue
-            at_j, sigma_j = self.reading(j, s, values, NUMPY_OPS)
-            precision = precision + 1.0 / (sigma_j * sigma_j)
-            pulled = pulled + (claim_ends(sibling)[0] - at_j) / (sigma_j * sigma_j)
-        spread = 1.0 + tau2 * precision
-        shift, variance = tau2 * pulled / spread, tau2 / spread
+        siblings = [
+            (
+                self.claims[j],
+                *self.reading(j, s, values, NUMPY_OPS),
+                1.0,
+                claim_ends(self.claims[j]),
+            )
+            for j in self.members[s]
+            if j != i and active[j] and self.claims[j].kind == "point"
+        ]
+        sums = _point_sums(siblings, NUMPY_OPS)
+        shift, variance = sums.implied_bias(self.sources[s].bias_sd ** 2)
         return np.asarray(at + shift), (sigma * sigma + variance) ** 0.5
 
 
@@ -355,14 +365,44 @@ def shared_bias_loglik(
     log-likelihood with noise ``sqrt(noise^2 + tau^2)``.
     """
     tau2 = tau * tau
+    sums = _point_sums(members, ops)
+    spread = 1.0 + tau2 * sums.precision
+    quadratic = sums.square - tau2 * sums.pulled * sums.pulled / spread
+    total = -0.5 * quadratic - 0.5 * (sums.log_det + ops.log(spread))
+    for claim, at, sigma, on, ends in members:
+        if claim.kind != "point":  # the one bound or range, judged at the implied bias
+            shift, variance = sums.implied_bias(tau2)
+            noise = (sigma * sigma + variance) ** 0.5
+            total = total + on * component(claim.kind, at + shift, ends, noise, ops)
+    return total
+
+
+@dataclass(frozen=True)
+class _PointSums:
+    """The sums over a source's switched-on points that their joint likelihood and the
+    bias they imply need: ``sum w``, ``sum w d``, ``sum w d^2`` and ``sum log noise^2``,
+    with ``w = 1 / noise^2`` and ``d`` the claimed value less the position."""
+
+    precision: Any
+    pulled: Any
+    square: Any
+    log_det: Any
+
+    def implied_bias(self, tau2: float) -> tuple[Any, Any]:
+        """The bias the points imply, ``b | points ~ Normal(mean, variance)``."""
+        spread = 1.0 + tau2 * self.precision
+        return tau2 * self.pulled / spread, tau2 / spread
+
+
+def _point_sums(
+    members: list[tuple[Claim, Any, Any, Any, tuple[Any, Any]]], ops: Ops
+) -> _PointSums:
     precision: Any = 0.0
     pulled: Any = 0.0
     square: Any = 0.0
     log_det: Any = 0.0
-    other = None
     for claim, at, sigma, on, ends in members:
         if claim.kind != "point":
-            other = (claim, at, sigma, on, ends)
             continue
         gap = ends[0] - at
         weight = on / (sigma * sigma)
@@ -370,14 +410,7 @@ def shared_bias_loglik(
         pulled = pulled + weight * gap
         square = square + weight * gap * gap
         log_det = log_det + on * 2.0 * ops.log(sigma)
-    spread = 1.0 + tau2 * precision
-    total = -0.5 * (square - tau2 * pulled * pulled / spread) - 0.5 * (log_det + ops.log(spread))
-    if other is not None:
-        claim, at, sigma, on, ends = other
-        shift, variance = tau2 * pulled / spread, tau2 / spread
-        noise = (sigma * sigma + variance) ** 0.5
-        total = total + on * component(claim.kind, at + shift, ends, noise, ops)
-    return total
+    return _PointSums(precision, pulled, square, log_det)
 
 
 def learns_noise(claim: Claim) -> bool:

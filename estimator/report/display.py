@@ -11,6 +11,8 @@ _SCIENTIFIC = 1e15 * 0.9995
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
 #: Marks a figure whose draws fail the publication gate; a note under its table says why.
 FLAG = "†"
+#: The terminal's colour for each verdict.
+VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
 
 def listed(items: Iterable[str], limit: int = 6) -> str:

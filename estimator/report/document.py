@@ -113,6 +113,11 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
     d = result.diagnostics
     flagged = d.flagged
     listing = [n for n in model.quantities if "@" not in n]
+
+    def row(n: str) -> dict[str, Any]:
+        description = model.quantity(n).description
+        return _row(n, description, result.prior[n], result.posterior[n], flagged.get(n, ()))
+
     verdict_rows = []
     for v in verdicts:
         c = v.claim
@@ -176,26 +181,8 @@ def context(assessment: Assessment, figures: list[Rendered]) -> dict[str, Any]:
             "reasons": list(d.reasons),
         },
         "findings": findings,
-        "estimands": [
-            _row(
-                n,
-                model.quantity(n).description,
-                result.prior[n],
-                result.posterior[n],
-                flagged.get(n, ()),
-            )
-            for n in estimands
-        ],
-        "quantities": [
-            _row(
-                n,
-                model.quantity(n).description,
-                result.prior[n],
-                result.posterior[n],
-                flagged.get(n, ()),
-            )
-            for n in listing
-        ],
+        "estimands": [row(n) for n in estimands],
+        "quantities": [row(n) for n in listing],
         "flagged": [
             {"name": n, "failures": ", ".join(flagged[n])} for n in listing if n in flagged
         ],

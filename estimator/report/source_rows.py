@@ -3,6 +3,7 @@ parameters, as the report's templates show them."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from estimator.model.claims import CREDIBILITY
@@ -30,6 +31,7 @@ def source_rows(assessment: Assessment) -> list[dict[str, Any]]:
                 "note": source.note,
                 "credibility": source.credibility,
                 "claims": ", ".join(v.claims),
+                "count": len(v.claims),
                 "verdict": v.verdict,
                 "reliability": f"{prior:.0%} → {v.reliability:.0%}",
                 "bias": f"{source.bias_sd:.2f}" if len(v.claims) > 1 else "",
@@ -56,21 +58,26 @@ def class_rows(assessment: Assessment) -> list[dict[str, str]]:
 
 
 def robustness_rows(assessment: Assessment) -> list[dict[str, str]]:
-    """The headline under each reading of the evidence, and its move from the base."""
+    """The headline under each reading of the evidence, and how its median moves from
+    the first reading's: "within noise" inside twice the two medians' Monte Carlo errors
+    combined."""
     variants = assessment.robustness
     if not variants:
         return []
-    base = variants[0].headline.median
+    base = variants[0].headline
     rows = []
-    for v in variants:
+    for index, v in enumerate(variants):
         low, high = v.headline.ci90
         unit = v.headline.unit
+        change = v.headline.median / base.median - 1 if base.median else 0.0
+        error = math.hypot(v.headline.quantile_mcse[0.5], base.quantile_mcse[0.5])
+        moved = abs(change) > 2.0 * error / abs(base.median) if base.median else False
         rows.append(
             {
                 "label": v.label,
                 "median": number(v.headline.median, unit),
                 "ci": f"{bare(low, unit)} – {bare(high, unit)}",
-                "change": f"{v.headline.median / base - 1:+.1%}" if base else "",
+                "change": "" if index == 0 else f"{change:+.1%}" if moved else "within noise",
                 "flag": "" if v.passed else "; ".join(v.problems),
             }
         )

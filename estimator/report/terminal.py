@@ -13,14 +13,20 @@ from estimator.drivers.collect import Drivers
 from estimator.inference.estimation import Estimate
 from estimator.inference.gate import KHAT_LIMIT
 from estimator.inference.summaries import Summary
-from estimator.report.display import FLAG, bare, interval, listed, number, quantity, unit_label
+from estimator.report.display import (
+    FLAG,
+    VERDICT_STYLES,
+    bare,
+    interval,
+    listed,
+    number,
+    quantity,
+    unit_label,
+)
 from estimator.report.terminal_sources import print_classes, print_robustness, print_sources
 from estimator.report.years import years
 from estimator.review.assessment import Assessment
-from estimator.review.source_verdicts import class_parameters
 from estimator.review.verdicts import Verdict, tally
-
-VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
 
 def _table(title: str) -> Table:
@@ -45,8 +51,8 @@ def print_assessment(
     if assessment.verdicts:
         print_verdicts(assessment, console)
     if assessment.sources:
-        print_sources(assessment.sources, assessment.estimate.spec.headline, console)
-        print_classes(class_parameters(assessment.estimate), console)
+        print_sources(assessment, console)
+        print_classes(assessment, console)
     if assessment.robustness:
         print_robustness(assessment, console)
     if assessment.answers:

@@ -8,16 +8,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from estimator.model.claims import CREDIBILITY
-from estimator.report.source_rows import robustness_rows
+from estimator.report.display import VERDICT_STYLES
+from estimator.report.source_rows import class_rows, robustness_rows, source_rows
 from estimator.review.assessment import Assessment
-from estimator.review.source_verdicts import ClassParameter, SourceVerdict
-
-VERDICT_STYLES = {"consistent": "green", "in tension": "yellow", "contradicted": "bold red"}
 
 
-def print_sources(found: tuple[SourceVerdict, ...], headline: str, console: Console) -> None:
+def print_sources(assessment: Assessment, console: Console) -> None:
     """One row per source: its claims, verdict, reliability and influence on the headline."""
+    headline = assessment.estimate.spec.headline
     table = Table(
         title=f"sources (each judged without it; its claims share a bias and stand or fall "
         f"together)\n'without it': how {headline}'s median and 90% width move",
@@ -30,36 +28,24 @@ def print_sources(found: tuple[SourceVerdict, ...], headline: str, console: Cons
     table.add_column("verdict", no_wrap=True)
     table.add_column("reliable", justify="right", no_wrap=True)
     table.add_column("without it", justify="right", overflow="fold")
-    for v in found:
-        source = v.source
-        prior = (
-            source.reliability
-            if source.reliability is not None
-            else CREDIBILITY[source.credibility].reliability
-        )
-        colour = VERDICT_STYLES[v.verdict]
-        median, width = v.influence.text()
+    for row in source_rows(assessment):
+        colour = VERDICT_STYLES[row["verdict"]]
+        median, width = row["influence_median"], row["influence_width"]
         table.add_row(
-            f"{source.id}\n[dim]{source.credibility}[/dim]",
-            str(len(v.claims)),
-            f"[{colour}]{v.verdict}[/{colour}]",
-            f"{prior:.0%}→{v.reliability:.0%}",
-            f"{median}\n[dim]width {width}[/dim]" if width else median,
+            f"{row['id']}\n[dim]{row['credibility']}[/dim]",
+            str(row["count"]),
+            f"[{colour}]{row['verdict']}[/{colour}]",
+            row["reliability"],
+            f"{median}\n[dim]{escape(width)}[/dim]" if width else median,
         )
     console.print(table)
 
 
-def print_classes(learned: tuple[ClassParameter, ...], console: Console) -> None:
+def print_classes(assessment: Assessment, console: Console) -> None:
     """The credibility classes' parameters learned from the ledger, one line each."""
-    for p in learned:
-        _, cls, what = p.name.split(".")
-        shown = "{:.0%}" if what == "reliability" else "x{:.2f}"
-        prior, post = (
-            f"{shown.format(m)} [{shown.format(lo)}, {shown.format(hi)}]"
-            for m, lo, hi in (p.prior, p.posterior)
-        )
-        label = "reliability" if what == "reliability" else "noise scale"
-        console.print(f"[dim]{escape(f'{cls} {label}: prior {prior}, posterior {post}')}[/dim]")
+    for row in class_rows(assessment):
+        line = f"{row['credibility']} {row['parameter']}: prior {row['prior']}, "
+        console.print(f"[dim]{escape(line + 'posterior ' + row['posterior'])}[/dim]")
 
 
 def print_robustness(assessment: Assessment, console: Console) -> None:

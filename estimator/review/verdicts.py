@@ -306,7 +306,7 @@ def reliability_once_counted(fit: Posterior, claim: Claim) -> float:
     """
     evidence, active, values = fit.with_claim(claim)
     i = [c.id for c in evidence.claims].index(claim.id)
-    s = next(k for k, members in enumerate(evidence.members) if i in members)
+    s = evidence.source_index[i]
     parts = evidence.claim_parts(values)
     before = [j for j in evidence.members[s] if active[j] and j != i]
     total, matched = evidence.source_loglik(parts, values, s, [*before, i])

@@ -9,6 +9,7 @@ source with ``by = "<id>"``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from estimator.errors import did_you_mean, listing
@@ -16,7 +17,6 @@ from estimator.model.claims import CREDIBILITY, MAX_NOISE
 from estimator.model.evidence import SourceEntity
 from estimator.spec.claims import ID_PATTERN, misspelt
 from estimator.spec.tomlread import Reader
-from estimator.spec.units import parse_number
 
 SOURCE_KEYS = ("name", "credibility", "reliability", "bias", "url", "note")
 #: What each required key of a source holds, as a message says what is allowed.
@@ -107,33 +107,29 @@ def _read_source(
 def _bias(reader: Reader, entry: dict[str, Any], key: str) -> float | None:
     """The log-scale sd of a source's shared bias, in [0, 3], or ``None`` when absent."""
     allowed = f"a log-scale sd in [0, {MAX_NOISE:g}] (0: no shared bias)"
-    value = _number(reader, entry, "bias", key, allowed)
-    if value is not None and not 0.0 <= value <= MAX_NOISE:
-        reader.add(f"{key}.bias", "bias out of range", entry["bias"], allowed=allowed)
-        return None
-    return value
+    return _bounded(reader, entry, "bias", key, lambda x: 0.0 <= x <= MAX_NOISE, allowed)
 
 
 def _reliability(reader: Reader, entry: dict[str, Any], key: str) -> float | None:
     """A source's prior reliability, in (0, 1], or ``None`` when absent (its class's)."""
     allowed = "a probability in (0, 1] (without it: the class's, learned from the ledger)"
-    value = _number(reader, entry, "reliability", key, allowed)
-    if value is not None and not 0.0 < value <= 1.0:
-        reader.add(
-            f"{key}.reliability", "reliability out of range", entry["reliability"], allowed=allowed
-        )
-        return None
-    return value
+    return _bounded(reader, entry, "reliability", key, lambda x: 0.0 < x <= 1.0, allowed)
 
 
-def _number(
-    reader: Reader, entry: dict[str, Any], name: str, key: str, allowed: str
+def _bounded(
+    reader: Reader,
+    entry: dict[str, Any],
+    name: str,
+    key: str,
+    inside: Callable[[float], bool],
+    allowed: str,
 ) -> float | None:
-    """The finite number at ``name``, or ``None`` when absent or not one (recorded)."""
+    """The number at ``name`` when it is ``inside`` its range; ``None`` when absent or
+    not (recorded)."""
     if name not in entry:
         return None
-    try:
-        return parse_number(entry[name])
-    except ValueError as exc:
-        reader.add(f"{key}.{name}", str(exc), entry[name], allowed=allowed)
+    value = reader.number(entry, name, key, allowed)
+    if value is not None and not inside(value):
+        reader.add(f"{key}.{name}", f"{name} out of range", entry[name], allowed=allowed)
         return None
+    return value

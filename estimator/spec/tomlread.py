@@ -163,13 +163,16 @@ class Reader:
             self.add(key, str(exc), value)
             return None
 
-    def number(self, table: dict[str, Any], name: str, key: str) -> float | None:
-        """A finite number (TOML number or text such as ``"2.5M"``)."""
+    def number(
+        self, table: dict[str, Any], name: str, key: str, allowed: str | None = None
+    ) -> float | None:
+        """A finite number (TOML number or text such as ``"2.5M"``); ``allowed`` says
+        what may stand there when it is not one."""
         value = table.get(name)
         try:
             return parse_number(value)
         except ValueError as exc:
-            self.add(_join(key, name), str(exc), value)
+            self.add(_join(key, name), str(exc), value, allowed=allowed)
             return None
 
     def string(

@@ -123,3 +123,20 @@ def test_a_scenario_that_re_reads_the_claims_is_that_scenario(fit: Estimate) -> 
     (reading,) = [v for v in robustness(fit) if v.label.endswith("(scenario)")]
     (outcome,) = scenario_outcomes(fit)
     assert reading.headline.median == pytest.approx(outcome.headline.median, rel=1e-9)
+
+
+def test_the_report_calls_a_move_inside_its_error_noise(fit: Estimate) -> None:
+    from estimator.report.source_rows import robustness_rows
+    from estimator.review.assessment import Assessment
+
+    variants = robustness(fit)
+    base, same = variants[0], dataclasses.replace(variants[0], label="the same again")
+    far = dataclasses.replace(
+        variants[0],
+        label="far",
+        headline=dataclasses.replace(
+            base.headline, quantiles={**base.headline.quantiles, 0.5: 1.5 * base.headline.median}
+        ),
+    )
+    rows = robustness_rows(Assessment(fit, (), (), robustness=(base, same, far)))
+    assert [r["change"] for r in rows] == ["", "within noise", "+50.0%"]
