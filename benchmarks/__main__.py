@@ -83,12 +83,6 @@ def in_child(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def timed_command(*arguments: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(arguments, check=False, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
-
-
 def forward(spec: Any, draws: int, workers: int | None = None, repeats: int = 3) -> float:
     from estimator.inference.chunks import map_chunks
 
@@ -249,24 +243,9 @@ def nuts() -> None:
 
 
 def command_line() -> None:
-    python = best_of(3, lambda: timed_command(sys.executable, "-c", "pass"))
-    estimator = str(Path(sys.executable).with_name("estimator"))
-    help_time = best_of(3, lambda: timed_command(estimator, "--help"))
-    report(
-        "estimator --help",
-        f"{help_time:.3f} s",
-        help_time / python,
-        "of a bare Python start",
-        "< 0.5 s",
-    )
-    run = timed_command(estimator, "run", str(LAB), "--out", "/tmp/estimator-benchmark")
-    report(
-        "estimator run priors/deepseek (end to end)",
-        f"{run:.1f} s",
-        30.0 / run,
-        "of the 30 s budget",
-        "< 30 s (ratio >= 1)",
-    )
+    from benchmarks import commands
+
+    commands.main()
 
 
 # The peak is read from /proc's VmHWM, which starts afresh in a new program; getrusage's

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from estimator.errors import SpecError
+    from estimator.inference.draw_cache import DrawCache
     from estimator.inference.methods import Method
     from estimator.review.assessment import Assessment
     from estimator.spec.lab import LabSpec
@@ -126,6 +127,24 @@ def output_folder(priors_dir: str, out: Path | None) -> Path:
     return out if out is not None else Path("reports") / Path(priors_dir).resolve().name
 
 
+cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Draw the prior afresh instead of reading the draws kept in "
+    "reports/<lab>/.cache (the numbers are the same either way).",
+)
+
+
+def draw_cache(priors_dir: str, out: Path | None, no_cache: bool) -> DrawCache | None:
+    """The prior-draw cache beside the lab's reports (``<output folder>/.cache``), or
+    ``None`` with ``--no-cache``."""
+    from estimator.inference.draw_cache import DrawCache, default_limit
+
+    if no_cache:
+        return None
+    return DrawCache(output_folder(priors_dir, out) / ".cache", default_limit())
+
+
 def check_writable(folder: Path) -> None:
     """Exit with code 2, before any work is done, when the output folder can't be created
     or written (a file in the way, no permission, a name too long)."""
@@ -205,6 +224,7 @@ def assess_with_progress(
     console: Console,
     history_of: tuple[str, ...] = (),
     with_drivers: bool = True,
+    cache: DrawCache | None = None,
 ) -> Assessment:
     """Run :func:`estimator.review.assessment.assess` with a progress display."""
     from estimator.inference.estimation import POSTERIOR_DRAWS
@@ -219,6 +239,7 @@ def assess_with_progress(
             step=status.update,
             history_of=history_of,
             with_drivers=with_drivers,
+            cache=cache,
         )
 
 
@@ -306,6 +327,7 @@ def validate(priors_dir: str) -> None:
 @window_option
 @headline_option
 @skip_option
+@cache_option
 def run(
     priors_dir: str,
     method: str,
@@ -316,6 +338,7 @@ def run(
     window: str | None,
     headline: str | None,
     skip_sensitivity: bool,
+    no_cache: bool,
 ) -> None:
     """Estimate a lab's spend; write summary.json, posterior.nc and the report.
 
@@ -334,7 +357,13 @@ def run(
     check_writable(folder)
     console = Console()
     assessment = assess_with_progress(
-        spec, method, draws, seed, console, with_drivers=not skip_sensitivity
+        spec,
+        method,
+        draws,
+        seed,
+        console,
+        with_drivers=not skip_sensitivity,
+        cache=draw_cache(priors_dir, out, no_cache),
     )
     write_outputs(assessment, folder, console)
     print_assessment(assessment, console)
@@ -361,6 +390,7 @@ def with_scenario(spec: LabSpec, name: str) -> LabSpec:
 @window_option
 @headline_option
 @skip_option
+@cache_option
 def update(
     priors_dir: str,
     method: str,
@@ -370,6 +400,7 @@ def update(
     window: str | None,
     headline: str | None,
     skip_sensitivity: bool,
+    no_cache: bool,
 ) -> None:
     """Re-estimate and show what moved since the last saved run (its summary.json).
 
@@ -395,7 +426,13 @@ def update(
     except PreviousRunError as error:
         fail_on_bad_input(error)
     assessment = assess_with_progress(
-        spec, method, draws, seed, console, with_drivers=not skip_sensitivity
+        spec,
+        method,
+        draws,
+        seed,
+        console,
+        with_drivers=not skip_sensitivity,
+        cache=draw_cache(priors_dir, out, no_cache),
     )
     if previous is None:
         console.print(f"no previous run in {folder}: this run is the baseline")
@@ -416,13 +453,20 @@ def update(
 @seed_option
 @window_option
 @headline_option
+@cache_option
 def check(
-    priors_dir: str, method: str, seed: int, window: str | None, headline: str | None
+    priors_dir: str,
+    method: str,
+    seed: int,
+    window: str | None,
+    headline: str | None,
+    no_cache: bool,
 ) -> None:
     """Judge every claim against the rest of the evidence, and answer the questions.
 
     Prints each claim's verdict (consistent, in tension, contradicted), its tail
-    probability and reliability, and the lab's questions; writes nothing.
+    probability and reliability, and the lab's questions; writes no report (only the
+    prior-draw cache, unless --no-cache).
     """
     from rich.console import Console
 
@@ -430,7 +474,10 @@ def check(
 
     spec = load(priors_dir, window, headline)
     console = Console()
-    assessment = assess_with_progress(spec, method, None, seed, console, with_drivers=False)
+    cache = draw_cache(priors_dir, None, no_cache)
+    assessment = assess_with_progress(
+        spec, method, None, seed, console, with_drivers=False, cache=cache
+    )
     print_assessment(assessment, console, quantities=False)
     exit_on_failed_diagnostics(assessment)
 
@@ -622,12 +669,14 @@ def claim_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--dry-run", is_flag=True, help="Show the verdict but write nothing.")
 @method_option
 @seed_option
+@cache_option
 def claims_add(
     priors_dir: str,
     from_file: Path | None,
     dry_run: bool,
     method: str,
     seed: int,
+    no_cache: bool,
     id_: str | None,
     **fields: str | None,
 ) -> None:
@@ -660,7 +709,12 @@ def claims_add(
         fail_on_bad_input(claim_options_named(error))
     console = Console()
     with console.status("computing the current posterior"), exit_on_nuts_unavailable():
-        current = estimate(addition.before, cast("Method", method), seed=seed)
+        current = estimate(
+            addition.before,
+            cast("Method", method),
+            seed=seed,
+            cache=draw_cache(priors_dir, None, no_cache),
+        )
         judged = tuple(judge_new(current, claim) for claim in addition.new_claims)
     print_new_claims(judged, current, console)
     if dry_run:

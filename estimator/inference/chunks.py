@@ -8,8 +8,9 @@ many threads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -105,11 +106,60 @@ MEASUREMENT_STREAM = 1
 def evaluate_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str, np.ndarray]:
     """Inputs and every derived quantity for one chunk, as float64 arrays of ``size``,
     and the claims' measurement parameters (:func:`sample_measurement`)."""
+    return evaluate_drawn(spec, draw_chunk(spec, seed, index, size), size)
+
+
+def draw_chunk(spec: LabSpec, seed: int, index: int, size: int) -> dict[str, np.ndarray]:
+    """What the generators produce for one chunk: every uncertain input, and the claims'
+    measurement parameters (what :mod:`estimator.inference.draw_cache` keeps)."""
     inputs = sample_inputs(spec, chunk_generator(seed, index), size)
-    values = spec.model.evaluate(inputs)
-    out = {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
+    out = {name: value for name, value in inputs.items() if np.ndim(value)}
     out.update(sample_measurement(spec, seed, index, size))
     return out
+
+
+def evaluate_drawn(
+    spec: LabSpec, drawn: Mapping[str, np.ndarray], size: int
+) -> dict[str, np.ndarray]:
+    """Every quantity of one chunk from its :func:`draw_chunk` (fixed inputs are their
+    values), with the measurement parameters passed through."""
+    inputs: dict[str, Any] = {}
+    for name in spec.model.input_names:
+        if name in drawn:
+            inputs[name] = drawn[name]
+        else:
+            belief = spec.priors[name].belief
+            assert isinstance(belief, Fixed), name
+            inputs[name] = np.asarray(belief.value, dtype=float)
+    values = spec.model.evaluate(inputs)
+    out = {k: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for k, v in values.items()}
+    out.update({name: drawn[name] for name in measurement_latents(spec.sources)})
+    return out
+
+
+def drawn_names(spec: LabSpec) -> list[str]:
+    """The names :func:`draw_chunk` returns: the uncertain inputs and the measurement
+    parameters."""
+    fixed = {n for n in spec.model.input_names if isinstance(spec.priors[n].belief, Fixed)}
+    correlated = set(spec.correlation.names) if spec.correlation is not None else set()
+    inputs = [n for n in spec.model.input_names if n not in fixed or n in correlated]
+    return [*inputs, *measurement_latents(spec.sources)]
+
+
+def draw_description(spec: LabSpec, seed: int, draws: int, chunk_size: int) -> dict[str, Any]:
+    """Everything that decides :func:`draw_chunk`'s output for a run, as JSON-able data
+    (what :func:`estimator.inference.draw_cache.draws_key` hashes)."""
+    correlation = spec.correlation
+    return {
+        "inputs": [[n, spec.priors[n].belief.to_dict()] for n in spec.model.input_names],
+        "correlation": None
+        if correlation is None
+        else {"names": list(correlation.names), "cholesky": correlation.cholesky.tolist()},
+        "latents": [[n, b.to_dict()] for n, b in measurement_latents(spec.sources).items()],
+        "seed": seed,
+        "draws": draws,
+        "chunk_size": chunk_size,
+    }
 
 
 def sample_measurement(spec: LabSpec, seed: int, index: int, size: int) -> dict[str, np.ndarray]:

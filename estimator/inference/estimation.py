@@ -16,6 +16,7 @@ import numpy as np
 from estimator.inference import nuts
 from estimator.inference.chunks import CHUNK_SIZE
 from estimator.inference.datatree import posterior_tree
+from estimator.inference.draw_cache import DrawCache
 from estimator.inference.forward import (
     IN_MEMORY_LIMIT,
     Draws,
@@ -24,11 +25,10 @@ from estimator.inference.forward import (
     summarize_draws,
 )
 from estimator.inference.gate import AUTO_MIN_ESS, KHAT_LIMIT, QuantityCheck
-from estimator.inference.importance import reweight, sum_of_logliks
 from estimator.inference.methods import Method
 from estimator.inference.nuts_posterior import NutsPosterior
 from estimator.inference.posterior import ImportancePosterior, Posterior
-from estimator.inference.pymc_model import NutsUnavailableError
+from estimator.inference.pymc_model import NutsUnavailableError, check_supported
 from estimator.inference.summaries import Summary
 from estimator.inference.threads import thread_map
 from estimator.model.claims import Claim
@@ -208,22 +208,14 @@ class Estimate:
 def quick_posterior(
     spec: LabSpec, prior: Draws, seed: int, claims: tuple[Claim, ...] | None = None
 ) -> ImportancePosterior:
-    """The quick path: the prior draws reweighted by the lab's evidence (or ``claims``)."""
+    """The quick path: the prior draws reweighted by the lab's evidence (or ``claims``).
+    The sources' terms it computes are kept for the leave-outs and verdicts that follow."""
     claims = spec.evidence if claims is None else claims
     active = np.ones(len(claims), dtype=bool)
-    constraints = spec.model.constraints
-    if not claims and not constraints:
-        return ImportancePosterior(spec=spec, claims=claims, active=active, seed=seed, prior=prior)
-    log_ratios = sum_of_logliks(prior.values, claims, constraints, spec.sources)
-    return ImportancePosterior(
-        spec=spec,
-        claims=claims,
-        active=active,
-        seed=seed,
-        prior=prior,
-        reweighting=reweight(log_ratios),
-        log_ratios=log_ratios,
-    )
+    bare = ImportancePosterior(spec=spec, claims=claims, active=active, seed=seed, prior=prior)
+    if not claims and not spec.model.constraints:
+        return bare
+    return bare.refit(active)
 
 
 def choose_posterior(quick: ImportancePosterior, method: Method) -> tuple[Posterior, str]:
@@ -266,7 +258,11 @@ def choose_posterior(quick: ImportancePosterior, method: Method) -> tuple[Poster
 
 
 def estimate(
-    spec: LabSpec, method: Method = "auto", draws: int = POSTERIOR_DRAWS, seed: int = 0
+    spec: LabSpec,
+    method: Method = "auto",
+    draws: int = POSTERIOR_DRAWS,
+    seed: int = 0,
+    cache: DrawCache | None = None,
 ) -> Estimate:
     """Prior and posterior of every quantity of ``spec``.
 
@@ -284,13 +280,18 @@ def estimate(
         IN_MEMORY_LIMIT)`` of them are the quick path's proposal, held in memory.
     seed : int
         Seed of every random step.
+    cache : DrawCache, optional
+        Where the prior's random draws are looked up and kept
+        (:mod:`estimator.inference.draw_cache`); the numbers are the same without it.
 
     Raises
     ------
     NutsUnavailableError
         For ``method="nuts"`` on a lab NUTS can't sample.
     """
-    prior_draws = simulate(spec, min(draws, IN_MEMORY_LIMIT), seed)
+    if method == "nuts":
+        check_supported(spec)  # before anything is drawn or cached
+    prior_draws = simulate(spec, min(draws, IN_MEMORY_LIMIT), seed, cache=cache)
     if draws <= IN_MEMORY_LIMIT:
         prior = summarize_draws(spec, prior_draws)
     else:
@@ -368,7 +369,7 @@ def source_reliabilities(fit: Posterior) -> dict[str, float]:
     evidence = fit.evidence
     if not fit.active.any():
         return {}
-    total, matched = evidence.source_terms(fit.claim_parts, fit.evidence_values, fit.active)
+    total, matched = fit.source_terms(fit.active)
     return {
         source.id: fit.average(np.exp(matched[s] - total[s]))
         for s, source in enumerate(evidence.sources)

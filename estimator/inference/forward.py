@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from estimator.inference.chunks import CHUNK_SIZE, iter_chunks
+from estimator.inference.chunks import (
+    CHUNK_SIZE,
+    chunk_sizes,
+    draw_chunk,
+    draw_description,
+    drawn_names,
+    evaluate_drawn,
+)
+from estimator.inference.draw_cache import DrawCache, draws_key
 from estimator.inference.streaming import streaming_summaries
 from estimator.inference.summaries import Summary, summarize
 from estimator.inference.threads import thread_map
@@ -32,7 +40,11 @@ class Draws:
 
 
 def simulate(
-    spec: LabSpec, draws: int = DEFAULT_DRAWS, seed: int = 0, chunk_size: int = CHUNK_SIZE
+    spec: LabSpec,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    chunk_size: int = CHUNK_SIZE,
+    cache: DrawCache | None = None,
 ) -> Draws:
     """Draw from the prior and evaluate every quantity, keeping all draws in memory.
 
@@ -47,18 +59,45 @@ def simulate(
         Seed of the run; the same seed gives the same draws.
     chunk_size : int
         Draws per chunk.
+    cache : DrawCache, optional
+        Where the random draws are looked up before they are made, and kept after; the
+        numbers are the same with it or without it.
     """
     if draws > IN_MEMORY_LIMIT:
         raise ValueError(f"{draws} draws would not fit in memory; use forward_summaries")
+    sizes = chunk_sizes(draws, chunk_size)
+    drawn = _drawn(spec, seed, sizes, cache)
+    starts = np.cumsum([0, *sizes])
     names = [*spec.model.quantities, *measurement_latents(spec.sources)]
     store = {name: np.empty(draws) for name in names}
-    start = 0
-    for chunk in iter_chunks(spec, draws, seed, chunk_size):
-        size = len(chunk[names[0]])
+
+    def fill(index: int) -> None:
+        start, stop = int(starts[index]), int(starts[index + 1])
+        chunk = evaluate_drawn(spec, {n: a[start:stop] for n, a in drawn.items()}, stop - start)
         for name in names:
-            store[name][start : start + size] = chunk[name]
-        start += size
+            store[name][start:stop] = chunk[name]
+
+    thread_map(fill, list(range(len(sizes))))
     return Draws(store, seed, draws, chunk_size)
+
+
+def _drawn(
+    spec: LabSpec, seed: int, sizes: list[int], cache: DrawCache | None
+) -> dict[str, np.ndarray]:
+    """The random draws of every chunk, joined: from ``cache`` when it holds them, made
+    (on threads, each chunk with its own generator) and stored in it otherwise."""
+    draws, chunk_size = sum(sizes), sizes[0]
+    key = None
+    if cache is not None:
+        key = draws_key(draw_description(spec, seed, draws, chunk_size))
+        found = cache.load(key, drawn_names(spec), draws)
+        if found is not None:
+            return found
+    pieces = thread_map(lambda item: draw_chunk(spec, seed, *item), list(enumerate(sizes)))
+    drawn = {name: np.concatenate([p[name] for p in pieces]) for name in pieces[0]}
+    if cache is not None and key is not None:
+        cache.store(key, drawn)
+    return drawn
 
 
 def summarize_draws(spec: LabSpec, result: Draws) -> dict[str, Summary]:

@@ -1,10 +1,10 @@
 """The quick path to the posterior: reweight prior Monte Carlo draws by the claims'
-likelihoods, with Pareto-smoothed importance sampling (ArviZ's implementation).
+likelihoods, with Pareto-smoothed importance sampling (:mod:`estimator.inference.psis`,
+ArviZ's algorithm).
 
 The prior is the proposal, so the raw log importance ratio of a draw is the sum of the
-evidence claims' log-likelihoods there. ``arviz_stats``' ``psislw`` is written for
-leave-one-out and smooths the weights of *minus* its input, so it is given minus the
-log ratios. Pareto k-hat says whether the weights can be trusted (<= 0.7).
+evidence claims' log-likelihoods there. Pareto k-hat says whether the weights can be
+trusted (<= 0.7).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from scipy.special import logsumexp
 from estimator.inference.chunks import CHUNK_SIZE, map_chunks
 from estimator.inference.forward import Draws
 from estimator.inference.gate import ESS_LIMIT, KHAT_LIMIT
+from estimator.inference.psis import psislw
 from estimator.model.claims import Claim
 from estimator.model.evidence import Evidence, SourceEntity
 from estimator.model.likelihood import constraint_loglik
@@ -120,8 +121,6 @@ def reweight(log_ratios: np.ndarray) -> Reweighting:
     With no claims (all ratios zero) the weights are uniform and k-hat is minus infinity;
     so it is when the largest ratios are all equal (bounded weights, no tail to smooth).
     """
-    from arviz_stats.base import array_stats
-
     log_ratios = np.asarray(log_ratios, dtype=float)
     if not np.all(np.isfinite(log_ratios)):
         raise ValueError("log importance ratios must be finite")
@@ -129,7 +128,7 @@ def reweight(log_ratios: np.ndarray) -> Reweighting:
         n = len(log_ratios)
         return Reweighting(np.full(n, -math.log(n)), -math.inf, float(n))
     try:
-        smoothed, khat = array_stats.psislw(-log_ratios, r_eff=1.0)
+        smoothed, khat = psislw(log_ratios)
     except ValueError:
         # The largest ratios are all equal (a constraint, and no claim, weighs the draws
         # 0 or 1): bounded weights have no tail to smooth, and are used as they are.

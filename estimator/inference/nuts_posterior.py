@@ -130,6 +130,7 @@ class NutsPosterior(Posterior):
         weighted = dataclasses.replace(
             self, active=active, reweighting=reweighting, loo_khat=reweighting.khat
         )
+        self.share_caches(weighted)
         if reweighting.khat <= KHAT_LIMIT or not refit:
             return weighted
         try:

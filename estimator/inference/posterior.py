@@ -165,16 +165,75 @@ class Posterior(ABC):
         is wrong (:meth:`~estimator.model.evidence.Evidence.claim_parts`)."""
         return self.evidence.claim_parts(self.evidence_values)
 
+    @cached_property
+    def _source_memo(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Each source's terms over all its claims, once computed (shared by the
+        posteriors over these same draws: :meth:`share_caches`)."""
+        return {}
+
+    def source_term(self, s: int, used: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Source ``s``'s log-likelihood over its claims ``used`` at each draw, and the
+        log of its probability of being reliable and matching them
+        (:meth:`~estimator.model.evidence.Evidence.source_loglik`); kept for reuse when
+        ``used`` is every claim of the source."""
+        whole = tuple(used) == self.evidence.members[s]
+        if whole and s in self._source_memo:
+            return self._source_memo[s]
+        term = self.evidence.source_loglik(self.claim_parts, self.evidence_values, s, used)
+        if whole:
+            self._source_memo[s] = term
+        return term
+
+    def source_terms(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each source's :meth:`source_term` over its ``active`` claims, ``(sources,
+        draws)``; zero for a source none of whose claims is active."""
+        total = np.zeros((len(self.evidence.sources), self.size))
+        matched = np.zeros_like(total)
+        for s, members in enumerate(self.evidence.members):
+            used = [i for i in members if active[i]]
+            if used:
+                total[s], matched[s] = self.source_term(s, used)
+        return total, matched
+
     def evidence_loglik(self, active: np.ndarray) -> np.ndarray:
         """The log-likelihood of the ``active`` claims at each draw."""
-        total, _ = self.evidence.source_terms(self.claim_parts, self.evidence_values, active)
-        return np.asarray(total.sum(0))
+        out = np.zeros(self.size)
+        for s, members in enumerate(self.evidence.members):
+            used = [i for i in members if active[i]]
+            if used:
+                out += self.source_term(s, used)[0]
+        return out
 
     def loglik_change(self, leaving: tuple[Claim, ...]) -> np.ndarray:
         """What the claims ``leaving`` add, at each draw, to the log-likelihood of the
-        active claims: the whole less the whole without them (their own log-likelihood
-        when each is its source's only claim)."""
-        return self.evidence_loglik(self.active) - self.evidence_loglik(self.without(leaving))
+        active claims: the whole less the whole without them. Only their sources' terms
+        change (a claim that is its source's only one adds its own log-likelihood)."""
+        kept = self.without(leaving)
+        change = np.zeros(self.size)
+        touched = sorted({self.evidence.source_of(c.id) for c in leaving})
+        for s in touched:
+            used = [i for i in self.evidence.members[s] if self.active[i]]
+            if not used:
+                continue
+            change += self.source_term(s, used)[0]
+            rest = [i for i in used if kept[i]]
+            if rest:
+                change -= self.source_term(s, rest)[0]
+        return change
+
+    def share_caches(self, other: Posterior) -> Posterior:
+        """``other`` (a posterior over these same draws) given this one's caches of what
+        the draws alone decide: the evidence, its draws, parts and source terms."""
+        for shared in (
+            "evidence",
+            "evidence_values",
+            "claim_parts",
+            "_source_memo",
+            "constraint_logliks",
+        ):
+            if shared in self.__dict__:
+                other.__dict__[shared] = self.__dict__[shared]
+        return other
 
     def with_claim(self, claim: Claim) -> tuple[Evidence, np.ndarray, dict[str, np.ndarray]]:
         """These claims and ``claim`` (switched off unless already counted), grouped by
@@ -397,9 +456,7 @@ class ImportancePosterior(Posterior):
             loo_khat=None,
             refitted=False,
         )
-        for shared in ("evidence", "evidence_values", "claim_parts", "constraint_logliks"):
-            if shared in self.__dict__:  # share the caches with the refit
-                out.__dict__[shared] = self.__dict__[shared]
+        self.share_caches(out)
         return out
 
     def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> ImportancePosterior:
@@ -410,10 +467,12 @@ class ImportancePosterior(Posterior):
             raise ValueError("the prior conditions on no claim: there is none to leave out")
         log_ratios = self.log_ratios - self.loglik_change(leaving)
         reweighting = reweight(log_ratios)
-        return dataclasses.replace(
+        out = dataclasses.replace(
             self,
             active=self.without(leaving),
             reweighting=reweighting,
             log_ratios=log_ratios,
             loo_khat=reweighting.khat,
         )
+        self.share_caches(out)
+        return out

@@ -185,7 +185,9 @@ def claim_bounds(claims: tuple[Claim, ...]) -> np.ndarray:
     return np.nan_to_num(ends, nan=0.0)
 
 
-def _check_supported(spec: LabSpec) -> None:
+def check_supported(spec: LabSpec) -> None:
+    """Raise :class:`NutsUnavailableError`, naming every input, when some input's belief
+    has no PyMC counterpart here."""
     unsupported: list[Problem] = []
     correlated = spec.correlation.names if spec.correlation else ()
     for name in spec.model.input_names:
@@ -235,7 +237,7 @@ def build_model(spec: LabSpec, claims: tuple[Claim, ...]) -> pm.Model:
     import pymc as pm
     import pytensor.tensor as pt
 
-    _check_supported(spec)
+    check_supported(spec)
     where = layout(spec)
     with pm.Model() as model:
         inputs: dict[str, Any] = {}

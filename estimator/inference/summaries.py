@@ -267,40 +267,64 @@ def _sorted_in_bins(
 
 
 class Binning:
-    """A monotone map from values to bins: equal-width bins of ``sign(x) log1p(|x| / s)``
-    over the first chunk's range, plus one bin below and one above. Constant time per
-    value, unlike a search over quantile edges."""
+    """A monotone map from values to bins, in constant time per value: the bits of a
+    float, read as an integer with the negatives' order reversed, rise with its value
+    (exponent first, then mantissa), so equal-width bins of that integer are roughly
+    equal-width on the log scale with finer ones near zero. The bins span the first
+    chunk's range, widened a little, plus one bin below and one above.
+    """
 
     def __init__(self, first: np.ndarray, bins: int = 2048):
-        self.bins = bins
-        self.scale = max(float(np.median(np.abs(first))), np.finfo(float).tiny)
-        t = self._transform(first)
-        low, high = float(t.min()), float(t.max())
-        pad = 0.05 * (high - low) + 1e-12
-        self.low, self.width = low - pad, (high - low + 2 * pad) / self.bins
-
-    def _transform(self, x: np.ndarray) -> np.ndarray:
-        if x.size and x.min() >= 0:  # the same numbers, in fewer passes
-            t = x / self.scale
-            return np.log1p(t, out=t)
-        return np.asarray(np.sign(x) * np.log1p(np.abs(x) / self.scale))
+        keys = _keys(np.asarray(first, dtype=float))
+        low, high = int(keys.min()), int(keys.max())
+        pad = (high - low) // 20 + 1
+        low, high = max(low - pad, _KEY_MIN), min(high + pad, _KEY_MAX)
+        self.shift = max(((high - low) // bins).bit_length(), 0)
+        self.base = low >> self.shift
+        self.bins = (high >> self.shift) - self.base + 1
+        self._floor = max((self.base - 1) << self.shift, _KEY_MIN)
+        self._ceiling = min((self.base + self.bins) << self.shift, _KEY_MAX)
 
     def index(self, x: np.ndarray) -> np.ndarray:
         """Bin of each value: 0 below the range, ``self.bins + 1`` above it."""
-        position = self._transform(x)
-        position -= self.low
-        position /= self.width
-        np.floor(position, out=position)
-        position += 1
-        np.clip(position, 0, self.bins + 1, out=position)
-        return position.astype(np.int64)
+        x = np.asarray(x, dtype=float)
+        if self.shift == 0:  # keys may span the whole integer range: clip them first
+            keys = np.clip(_keys(x), self._floor, self._ceiling)
+            keys -= self.base - 1
+        else:  # shifted keys are small enough to subtract from
+            bits = x.view(np.int64)
+            keys = np.right_shift(bits if not np.signbit(x).any() else _keys(x), self.shift)
+            keys -= self.base - 1
+        np.clip(keys, 0, self.bins + 1, out=keys)
+        return keys
 
     def value_range(self, first: int, last: int) -> tuple[float, float]:
         """Values that can fall in bins ``first`` to ``last``, widened by a relative
         ``1e-9`` so that rounding never leaves one out (callers re-bin what they keep)."""
-        low = -math.inf if first <= 0 else self._inverse(self.low + (first - 1) * self.width)
-        high = math.inf if last > self.bins else self._inverse(self.low + last * self.width)
-        return low - 1e-9 * abs(low), high + 1e-9 * abs(high)
+        low = -math.inf if first <= 0 else _value((self.base + first - 1) << self.shift)
+        top = ((self.base + last) << self.shift) - 1
+        high = math.inf if last > self.bins else _value(top)
+        if math.isfinite(low):
+            low -= 1e-9 * abs(low)
+        if math.isfinite(high):
+            high += 1e-9 * abs(high)
+        return low, high
 
-    def _inverse(self, t: float) -> float:
-        return math.copysign(self.scale * math.expm1(abs(t)), t)
+
+_KEY_MIN, _KEY_MAX = -(2**63), 2**63 - 1
+_MAGNITUDE = np.int64(2**63 - 1)
+
+
+def _keys(x: np.ndarray) -> np.ndarray:
+    """An integer for each float that orders as the floats do (``-0.0`` just below
+    ``0.0``): its bits, with those of a negative number other than the sign flipped."""
+    bits = x.view(np.int64)
+    return np.bitwise_xor(bits, (bits >> 63) & _MAGNITUDE)
+
+
+def _value(key: int) -> float:
+    """The float whose :func:`_keys` is ``key`` (an infinity for a key beyond one)."""
+    key = max(min(key, _KEY_MAX), _KEY_MIN)
+    bits = key ^ (2**63 - 1) if key < 0 else key
+    value = float(np.array(bits, dtype=np.int64).view(np.float64))
+    return math.copysign(math.inf, key) if math.isnan(value) else value

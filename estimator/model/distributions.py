@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
+
+
+def _stats() -> Any:
+    """``scipy.stats``, imported when first needed: it costs over a second to import, and
+    a run whose prior draws are cached never needs it."""
+    from scipy import stats
+
+    return stats
 
 
 class Distribution(Protocol):
@@ -105,10 +113,10 @@ class Normal(_Frozen):
 
     def frozen(self) -> Any:
         if not self.truncated:
-            return stats.norm(self.mu, self.sigma)
+            return _stats().norm(self.mu, self.sigma)
         a = (self.lower - self.mu) / self.sigma
         b = (self.upper - self.mu) / self.sigma
-        return stats.truncnorm(a, b, loc=self.mu, scale=self.sigma)
+        return _stats().truncnorm(a, b, loc=self.mu, scale=self.sigma)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if not self.truncated:
@@ -122,7 +130,7 @@ class Normal(_Frozen):
 
     def truncated_mass(self) -> float:
         """Probability the untruncated normal puts outside ``[lower, upper]``."""
-        base = stats.norm(self.mu, self.sigma)
+        base = _stats().norm(self.mu, self.sigma)
         return float(base.cdf(self.lower) + base.sf(self.upper))
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,7 +151,23 @@ class LogNormal(_Frozen):
     kind: ClassVar[str] = "lognormal"
 
     def frozen(self) -> Any:
-        return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
+        return _stats().lognorm(s=self.sigma, scale=math.exp(self.mu))
+
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            z = np.log(np.maximum(x, 0.0) / math.exp(self.mu)) / self.sigma
+        return np.asarray(special.ndtr(z), dtype=float)
+
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        """As ``scipy.stats.lognorm``'s, bit for bit, without importing it."""
+        return np.asarray(np.exp(self.sigma * special.ndtri(q)) * math.exp(self.mu), dtype=float)
+
+    def mean(self) -> float:
+        return math.exp(self.mu + 0.5 * self.sigma**2)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(self.mu, self.sigma, size)
@@ -159,7 +183,7 @@ NORMAL_GRID = np.linspace(-8.5, 8.5, 2**14 + 1)
 
 @functools.cache
 def _beta_table(alpha: float, beta: float) -> np.ndarray:
-    return np.asarray(stats.beta(alpha, beta).ppf(special.ndtr(NORMAL_GRID)), dtype=float)
+    return np.asarray(special.betaincinv(alpha, beta, special.ndtr(NORMAL_GRID)), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -171,7 +195,20 @@ class Beta(_Frozen):
     kind: ClassVar[str] = "beta"
 
     def frozen(self) -> Any:
-        return stats.beta(self.alpha, self.beta)
+        return _stats().beta(self.alpha, self.beta)
+
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
+        """As ``scipy.stats.beta``'s (the same Boost functions), without importing it."""
+        return np.asarray(special.betainc(self.alpha, self.beta, np.clip(x, 0.0, 1.0)))
+
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        return np.asarray(special.betaincinv(self.alpha, self.beta, q), dtype=float)
+
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, 1.0
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.beta(self.alpha, self.beta, size)
@@ -206,7 +243,21 @@ class Gamma(_Frozen):
     kind: ClassVar[str] = "gamma"
 
     def frozen(self) -> Any:
-        return stats.gamma(self.alpha, scale=1.0 / self.beta)
+        return _stats().gamma(self.alpha, scale=1.0 / self.beta)
+
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
+        """As ``scipy.stats.gamma``'s, without importing it."""
+        x = np.maximum(np.asarray(x, dtype=float) * self.beta, 0.0)
+        return np.asarray(special.gammainc(self.alpha, x), dtype=float)
+
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        return np.asarray(special.gammaincinv(self.alpha, q) * (1.0 / self.beta), dtype=float)
+
+    def mean(self) -> float:
+        return self.alpha / self.beta
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.gamma(self.alpha, 1.0 / self.beta, size)
@@ -224,7 +275,7 @@ class Uniform(_Frozen):
     kind: ClassVar[str] = "uniform"
 
     def frozen(self) -> Any:
-        return stats.uniform(self.lower, self.upper - self.lower)
+        return _stats().uniform(self.lower, self.upper - self.lower)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.lower, self.upper, size)
@@ -244,7 +295,7 @@ class Triangular(_Frozen):
 
     def frozen(self) -> Any:
         width = self.upper - self.lower
-        return stats.triang((self.mode - self.lower) / width, loc=self.lower, scale=width)
+        return _stats().triang((self.mode - self.lower) / width, loc=self.lower, scale=width)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.triangular(self.lower, self.mode, self.upper, size)
@@ -288,6 +339,8 @@ class Mixture:
         lows = [c.ppf(1e-12) for c in self.components]
         highs = [c.ppf(1 - 1e-12) for c in self.components]
         low, high = float(np.min(lows)), float(np.max(highs))
+        from scipy import optimize
+
         out = np.array(
             [
                 optimize.brentq(lambda x, p=p: float(self.cdf(x)) - p, low, high, xtol=1e-12 * high)

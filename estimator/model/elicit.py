@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
 from estimator.model.distributions import Beta, Gamma, LogNormal, Normal
 
@@ -18,7 +18,7 @@ DEFAULT_LEVEL = 0.9
 
 def z_for(level: float) -> float:
     """The standard-normal quantile that bounds a central interval of ``level``."""
-    return float(stats.norm.ppf(0.5 + level / 2.0))
+    return float(special.ndtri(0.5 + level / 2.0))
 
 
 def lognormal_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> LogNormal:
@@ -72,6 +72,8 @@ def beta_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Beta:
     # logit-normal guess: the uniform and flatter shapes are tried as starts after it.
     starts = [np.log([m * concentration, (1 - m) * concentration]), *np.log(_BETA_STARTS)]
     for start in starts:
+        from scipy import optimize
+
         solution = optimize.least_squares(residual, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
         a, b = np.exp(solution.x)
         fitted = Beta(float(a), float(b))
@@ -106,6 +108,8 @@ def gamma_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Gamm
     fitted = None
     lower, upper = math.log(1e-3), math.log(1e9)
     if excess(lower) > 0 > excess(upper):
+        from scipy import optimize
+
         log_shape = optimize.brentq(excess, lower, upper, xtol=1e-14, rtol=1e-14)
         shape = math.exp(log_shape)
         rate = float(special.gammaincinv(shape, tail)) / low
@@ -121,6 +125,8 @@ def gamma_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Gamm
             shape, rate = np.exp(log_params)
             q = special.gammaincinv(shape, probabilities) / rate
             return np.asarray(np.log(np.maximum(q, 1e-300)) - target)
+
+        from scipy import optimize
 
         solution = optimize.least_squares(
             residual, np.log([shape0, rate0]), xtol=1e-14, ftol=1e-14, gtol=1e-14

@@ -232,9 +232,21 @@ class Evidence:
                     parts.readings[i] = (at, sigma)
                 else:
                     parts.reliable[i] = component(claim.kind, at, ends, sigma, NUMPY_OPS)
-                plain = position(claim, np.asarray(values[claim.quantity]), NUMPY_OPS)
-                parts.wrong[i] = self._wrong(claim, plain, ends)
+                parts.wrong[i] = self._wrong_of(i, values)
         return parts
+
+    def with_wrong_of(self, parts: Parts, values: Mapping[str, Any]) -> Parts:
+        """``parts`` (of these claims, read with any wrong-claim component) with each
+        claim's log-likelihood if wrong read by this evidence's :attr:`wrong_sigma`."""
+        wrong = np.empty_like(parts.wrong)
+        for i in range(len(self.claims)):
+            wrong[i] = self._wrong_of(i, values)
+        return Parts(parts.reliable, wrong, parts.readings, parts.whole_sources)
+
+    def _wrong_of(self, i: int, values: Mapping[str, Any]) -> np.ndarray:
+        claim = self.claims[i]
+        plain = position(claim, np.asarray(values[claim.quantity]), NUMPY_OPS)
+        return self._wrong(claim, plain, claim_ends(claim))
 
     def _wrong(self, claim: Claim, plain: Any, ends: tuple[float, float]) -> np.ndarray:
         """A claim's log-likelihood if it is wrong."""
@@ -250,13 +262,22 @@ class Evidence:
         return np.full(np.shape(plain), value)
 
     def source_reliable(self, parts: Parts, s: int, used: list[int]) -> np.ndarray:
-        """Source ``s``'s log-likelihood over its claims ``used`` if it is reliable."""
+        """Source ``s``'s log-likelihood over its claims ``used`` if it is reliable (kept
+        in ``parts`` for reuse when ``used`` is every claim of the source: it depends on
+        neither the reliability nor the wrong-claim component)."""
+        whole = tuple(used) == self.members[s]
+        if whole and s in parts.whole_sources:
+            return parts.whole_sources[s]
         if not self.integrated(s):
-            return np.asarray(parts.reliable[used].sum(0))
-        members = [
-            (self.claims[i], *parts.readings[i], 1.0, claim_ends(self.claims[i])) for i in used
-        ]
-        return np.asarray(shared_bias_loglik(members, self.sources[s].bias_sd, NUMPY_OPS))
+            found = np.asarray(parts.reliable[used].sum(0))
+        else:
+            members = [
+                (self.claims[i], *parts.readings[i], 1.0, claim_ends(self.claims[i])) for i in used
+            ]
+            found = np.asarray(shared_bias_loglik(members, self.sources[s].bias_sd, NUMPY_OPS))
+        if whole:
+            parts.whole_sources[s] = found
+        return found
 
     def source_terms(
         self, parts: Parts, values: Mapping[str, Any], active: np.ndarray | None = None
@@ -346,6 +367,9 @@ class Parts:
     reliable: np.ndarray
     wrong: np.ndarray
     readings: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    #: Each source's log-likelihood over all its claims if reliable, once computed
+    #: (:meth:`Evidence.source_reliable`).
+    whole_sources: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def shared_bias_loglik(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from estimator.drivers.collect import Drivers, drivers
+from estimator.inference.draw_cache import DrawCache
 from estimator.inference.estimation import POSTERIOR_DRAWS, Estimate, estimate
 from estimator.inference.methods import Method
 from estimator.review.answers import Answer, answer_questions
@@ -86,16 +87,19 @@ def assess(
     step: Step | None = None,
     history_of: Sequence[str] = (),
     with_drivers: bool = True,
+    cache: DrawCache | None = None,
 ) -> Assessment:
     """Estimate ``spec``, judge every claim, answer every question, replay the ledger and
     (``with_drivers``) find what drives the estimate.
 
     ``step`` is told the name of each stage as it starts (for a progress display);
-    ``history_of`` names the quantities the dated history follows besides the headline.
+    ``history_of`` names the quantities the dated history follows besides the headline;
+    ``cache`` is where the prior's draws are looked up and kept (the numbers are the same
+    without it).
     """
     say = step or (lambda _: None)
     say("sampling the posterior")
-    result = estimate(spec, method, draws, seed)
+    result = estimate(spec, method, draws, seed, cache)
     say("judging the claims")
     judged = verdicts(result)
     say("judging the sources")

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from estimator.inference.estimation import Estimate
-from estimator.inference.importance import constraint_logliks, reweight
+from estimator.inference.estimation import Estimate, quick_posterior
+from estimator.inference.importance import Reweighting, constraint_logliks, reweight
+from estimator.inference.posterior import ImportancePosterior
 from estimator.inference.summaries import Summary, summarize_weighted
-from estimator.model.evidence import Evidence, reliability_name
+from estimator.inference.threads import thread_map
+from estimator.model.evidence import Evidence, Parts, reliability_name
 from estimator.spec.lab import apply
+from estimator.spec.scenarios import Scenario
 
 #: How far the reliabilities move, up and down.
-RELIABILITY_SHIFT = 0.2
+RELIABILITY_SHIFT = SHIFT = 0.2
 #: Wrong-claim components tried besides the model's (off by about a factor of ten):
 #: label and log-scale sd (``None``: a wrong claim says nothing).
 WRONG_FORMS: tuple[tuple[str, float | None], ...] = (
@@ -62,33 +67,57 @@ class Variant:
 
 
 def robustness(result: Estimate) -> tuple[Variant, ...]:
-    """The headline as the lab reads its evidence, then under each other reading."""
+    """The headline as the lab reads its evidence, then under each other reading.
+
+    Every reading reweights the prior draws; the claims' own terms (their likelihoods if
+    reliable, and if wrong) are computed once and shared by the readings that keep them.
+    """
     spec = result.spec
     if not spec.evidence:
         return ()
+    quick = result.fit
+    if not (isinstance(quick, ImportancePosterior) and quick.active.all()):
+        quick = quick_posterior(spec, result.prior_draws, result.seed)
+    own = quick.reweighting
+    assert own is not None
     values: dict[str, np.ndarray] = dict(result.prior_draws.values)
-    base = Evidence.of(spec.evidence, spec.sources)
+    base, parts = quick.evidence, quick.claim_parts
     constraints = spec.model.constraints
     extra = constraint_logliks(values, constraints) if constraints else 0.0
     name, unit = spec.headline, result.posterior[spec.headline].unit
 
-    def variant(label: str, evidence: Evidence, at: dict[str, np.ndarray]) -> Variant:
-        weighting = reweight(evidence.loglik(at) + extra)
+    def variant(label: str, weighting: Reweighting) -> Variant:
         headline = summarize_weighted(name, unit, values[name], weighting.weights)
         return Variant(label, headline, weighting.khat, weighting.ess, weighting.problems())
 
-    out = [variant("as the ledger reads", base, values)]
-    for shift in (-RELIABILITY_SHIFT, RELIABILITY_SHIFT):
-        moved, at = _reliabilities_moved(base, values, shift)
-        out.append(variant(f"every reliability {shift:+.1f}", moved, at))
-    for label, sigma in WRONG_FORMS:
-        out.append(variant(label, dataclasses.replace(base, wrong_sigma=sigma), values))
-    for scenario in spec.scenarios.values():
-        if scenario.priors:
-            continue  # restating priors is a scenario, not a reading of the claims
+    def reading(evidence: Evidence, read: Parts, at: dict[str, np.ndarray]) -> Reweighting:
+        total, _ = evidence.source_terms(read, at)
+        return reweight(total.sum(0) + extra)
+
+    def moved(shift: float) -> Reweighting:
+        evidence, at = _reliabilities_moved(base, values, shift)
+        return reading(evidence, parts, at)
+
+    def wrong(sigma: float | None) -> Reweighting:
+        other = dataclasses.replace(base, wrong_sigma=sigma)
+        return reading(other, other.with_wrong_of(parts, values), values)
+
+    def scenario_reading(scenario: Scenario) -> Reweighting:
         changed = apply(spec, scenario)
-        reading = Evidence.of(changed.evidence, changed.sources)
-        out.append(variant(f"{scenario.title} (scenario)", reading, values))
+        evidence = Evidence.of(changed.evidence, changed.sources)
+        return reweight(evidence.loglik(values) + extra)
+
+    readings: list[tuple[str, Callable[[], Reweighting]]] = [
+        ("as the ledger reads", lambda: own),
+        *((f"every reliability {d:+.1f}", partial(moved, d)) for d in (-SHIFT, SHIFT)),
+        *((label, partial(wrong, sigma)) for label, sigma in WRONG_FORMS),
+        *(
+            (f"{s.title} (scenario)", partial(scenario_reading, s))
+            for s in spec.scenarios.values()
+            if not s.priors  # restating priors is a scenario, not a reading of the claims
+        ),
+    ]
+    out = thread_map(lambda item: variant(item[0], item[1]()), readings)
     return tuple(out)
 
 

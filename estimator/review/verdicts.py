@@ -28,6 +28,7 @@ from estimator.inference.estimation import Estimate
 from estimator.inference.gate import KHAT_LIMIT
 from estimator.inference.posterior import Posterior
 from estimator.inference.summaries import Summary, weighted_sum
+from estimator.inference.threads import thread_map
 from estimator.model.claims import Claim, origin
 from estimator.review.predictive import predictive_summary
 from estimator.spec.ledger import prepare
@@ -207,11 +208,17 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
     full = result.fit
     evidence = spec.evidence
     by_id = {c.id: c for c in spec.claims}
-    left_out = {c.id: full.leave_out(c, refit) for c in evidence}
+
+    def leave_out(claim: Claim) -> Posterior:
+        return full.leave_out(claim, refit)
+
+    # Reweightings run on threads; exact NUTS refits one at a time.
+    found = thread_map(leave_out, evidence) if full.method == "is" else map(leave_out, evidence)
+    left_out = dict(zip((c.id for c in evidence), found, strict=True))
     head = spec.headline
     head_unit = result.posterior[head].unit
-    out = []
-    for claim in spec.claims:
+
+    def judge(claim: Claim) -> Verdict:
         source_id = origin(claim, by_id)
         if claim.id in left_out:
             basis_fit, basis = left_out[claim.id], "leave-one-out"
@@ -226,23 +233,22 @@ def verdicts(result: Estimate, refit: bool = True) -> tuple[Verdict, ...]:
             without = basis_fit.summary(head, head_unit)
             khat = None if basis_fit.refitted else basis_fit.loo_khat
             influence = influence_of(result.posterior[head], without, khat)
-        out.append(
-            Verdict(
-                claim,
-                basis,
-                percentile,
-                tail,
-                holds,
-                classify(tail),
-                result.reliability.get(claim.id, math.nan),
-                basis_fit.loo_khat,
-                basis_fit.refitted,
-                influence,
-                basis_fit.summary(claim.quantity, "").quantiles,
-                predictive_summary(claim, reading, basis_fit.weights, result.seed, noise),
-            )
+        return Verdict(
+            claim,
+            basis,
+            percentile,
+            tail,
+            holds,
+            classify(tail),
+            result.reliability.get(claim.id, math.nan),
+            basis_fit.loo_khat,
+            basis_fit.refitted,
+            influence,
+            basis_fit.summary(claim.quantity, "").quantiles,
+            predictive_summary(claim, reading, basis_fit.weights, result.seed, noise),
         )
-    return tuple(out)
+
+    return tuple(thread_map(judge, spec.claims))
 
 
 @dataclass(frozen=True)

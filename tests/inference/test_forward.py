@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from estimator.inference.chunks import evaluate_chunk, map_chunks
@@ -149,6 +151,25 @@ def test_bin_value_ranges_hold_every_value_of_their_bins(center: float) -> None:
         low, high = binning.value_range(low_bin, high_bin)
         inside = x[(index >= low_bin) & (index <= high_bin)]
         assert np.all((inside >= low) & (inside <= high)), (low_bin, high_bin)
+
+
+@given(
+    first=st.lists(st.floats(allow_nan=False, width=64), min_size=1, max_size=50),
+    rest=st.lists(st.floats(allow_nan=False, width=64), min_size=1, max_size=200),
+)
+@settings(max_examples=200, deadline=None)
+def test_bins_rise_with_the_value(first: list[float], rest: list[float]) -> None:
+    """Any floats, of either sign, zero, huge or infinite: a larger value never falls in a
+    lower bin, every bin is within range, and each value is inside its bin's range."""
+    binning = Binning(np.array(first))
+    x = np.sort(np.array(first + rest))
+    index = binning.index(x)
+    assert np.all(np.diff(index) >= 0)
+    assert index.min() >= 0
+    assert index.max() <= binning.bins + 1
+    for value, b in zip(x, index, strict=True):
+        low, high = binning.value_range(int(b), int(b))
+        assert low <= value <= high
 
 
 @pytest.mark.parametrize("kind", ["lognormal", "ties", "mixed_sign"])

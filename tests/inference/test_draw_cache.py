@@ -1,0 +1,160 @@
+"""The prior-draw cache: the same numbers with it and without it, a hit that draws
+nothing, and a damaged, stale or oversized cache never trusted."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import estimator.inference.forward as forward
+from estimator.inference.chunks import draw_description, drawn_names
+from estimator.inference.draw_cache import MANIFEST, PREFIX, DrawCache, draws_key
+from estimator.inference.estimation import estimate
+from estimator.inference.forward import simulate
+from estimator.model.distributions import LogNormal
+from estimator.spec.lab import LabSpec
+
+DRAWS = 20_000
+CHUNK = 4096
+
+
+def _entries(cache: DrawCache) -> list[Path]:
+    return sorted(p for p in cache.folder.iterdir() if p.name.startswith(PREFIX))
+
+
+def _no_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("drew afresh although the cache holds the draws")
+
+    monkeypatch.setattr(forward, "draw_chunk", refuse)
+
+
+def test_the_same_draws_with_and_without_the_cache(
+    toy_spec: LabSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = DrawCache(tmp_path / ".cache")
+    plain = simulate(toy_spec, DRAWS, 4, CHUNK)
+    stored = simulate(toy_spec, DRAWS, 4, CHUNK, cache=cache)
+    assert len(_entries(cache)) == 1
+    _no_drawing(monkeypatch)
+    read = simulate(toy_spec, DRAWS, 4, CHUNK, cache=cache)
+    assert plain.values.keys() == read.values.keys()
+    for name, values in plain.values.items():
+        np.testing.assert_array_equal(values, stored[name], err_msg=name)
+        np.testing.assert_array_equal(values, read[name], err_msg=name)
+
+
+def test_an_estimate_is_identical_from_the_cache(toy_spec: LabSpec, tmp_path: Path) -> None:
+    cache = DrawCache(tmp_path / ".cache")
+    plain = estimate(toy_spec, "is", draws=DRAWS, seed=2)
+    estimate(toy_spec, "is", draws=DRAWS, seed=2, cache=cache)
+    cached = estimate(toy_spec, "is", draws=DRAWS, seed=2, cache=cache)
+    assert cached.posterior == plain.posterior
+    assert cached.reliability == plain.reliability
+    assert cached.diagnostics.details == plain.diagnostics.details
+
+
+def test_the_key_follows_the_prior_and_not_the_ledger(toy_spec: LabSpec) -> None:
+    def key(spec: LabSpec, seed: int = 0, draws: int = DRAWS) -> str:
+        return draws_key(draw_description(spec, seed, draws, CHUNK))
+
+    base = key(toy_spec)
+    assert key(toy_spec) == base
+    assert key(dataclasses.replace(toy_spec, claims=toy_spec.claims[:1])) == base
+    assert key(dataclasses.replace(toy_spec, questions=())) == base
+    assert key(toy_spec, seed=1) != base
+    assert key(toy_spec, draws=DRAWS + 1) != base
+    name = next(n for n in toy_spec.stochastic_inputs if n in toy_spec.model.input_names)
+    changed = dict(toy_spec.priors)
+    changed[name] = dataclasses.replace(toy_spec.priors[name], belief=LogNormal(0.0, 0.5))
+    assert key(dataclasses.replace(toy_spec, priors=changed)) != base
+
+
+@pytest.mark.parametrize("damage", ["bytes", "truncated", "manifest", "key", "names", "format"])
+def test_a_damaged_entry_is_drawn_afresh(
+    toy_spec: LabSpec, tmp_path: Path, damage: str
+) -> None:
+    cache = DrawCache(tmp_path / ".cache")
+    plain = simulate(toy_spec, DRAWS, 5, CHUNK, cache=cache)
+    (entry,) = _entries(cache)
+    manifest = json.loads((entry / MANIFEST).read_text())
+    first = entry / next(iter(manifest["arrays"].values()))["file"]
+    if damage == "bytes":
+        raw = bytearray(first.read_bytes())
+        raw[-8:] = b"\x00\x01\x02\x03\x04\x05\x06\x07"
+        first.write_bytes(bytes(raw))
+    elif damage == "truncated":
+        first.write_bytes(first.read_bytes()[:-800])
+    elif damage == "manifest":
+        (entry / MANIFEST).write_text("{not json")
+    else:
+        if damage == "key":
+            manifest["key"] = "0" * 64
+        elif damage == "names":
+            manifest["arrays"]["an.unknown.input"] = manifest["arrays"].popitem()[1]
+        else:
+            manifest["format"] = -1
+        (entry / MANIFEST).write_text(json.dumps(manifest))
+    again = simulate(toy_spec, DRAWS, 5, CHUNK, cache=cache)
+    for name, values in plain.values.items():
+        np.testing.assert_array_equal(values, again[name], err_msg=name)
+    (rebuilt,) = _entries(cache)  # the damaged entry was replaced by a whole one
+    key = draws_key(draw_description(toy_spec, 5, DRAWS, CHUNK))
+    assert cache.load(key, drawn_names(toy_spec), DRAWS) is not None
+
+
+def test_the_least_recently_used_entries_go_past_the_limit(
+    toy_spec: LabSpec, tmp_path: Path
+) -> None:
+    roomy = DrawCache(tmp_path / ".cache")
+    for seed in (1, 2, 3):
+        simulate(toy_spec, DRAWS, seed, CHUNK, cache=roomy)
+    entries = _entries(roomy)
+    assert len(entries) == 3
+    one = sum(f.stat().st_size for f in entries[0].iterdir())
+    now = time.time()
+    for age, seed in enumerate((2, 1, 3)):  # seed 3 used longest ago, then 1, then 2
+        key = draws_key(draw_description(toy_spec, seed, DRAWS, CHUNK))
+        stamp = now - 100 * (age + 1)
+        os.utime(roomy.folder / f"{PREFIX}{key[:32]}" / MANIFEST, (stamp, stamp))
+    tight = DrawCache(roomy.folder, limit=int(2.5 * one))
+    simulate(toy_spec, DRAWS, 4, CHUNK, cache=tight)
+    kept = {p.name for p in _entries(tight)}
+    expected = {
+        f"{PREFIX}{draws_key(draw_description(toy_spec, s, DRAWS, CHUNK))[:32]}" for s in (2, 4)
+    }
+    assert kept == expected
+
+
+def test_a_cache_that_cannot_be_written_changes_nothing(
+    toy_spec: LabSpec, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = DrawCache(blocker / ".cache")
+    plain = simulate(toy_spec, DRAWS, 6, CHUNK)
+    written = simulate(toy_spec, DRAWS, 6, CHUNK, cache=cache)
+    np.testing.assert_array_equal(plain["spend.total"], written["spend.total"])
+
+
+def test_leftover_staging_folders_are_cleared(toy_spec: LabSpec, tmp_path: Path) -> None:
+    cache = DrawCache(tmp_path / ".cache")
+    cache.folder.mkdir()
+    stale = cache.folder / ".staging-old"
+    stale.mkdir()
+    (stale / "0000.npy").write_bytes(b"half written")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    fresh = cache.folder / ".staging-running"
+    fresh.mkdir()
+    simulate(toy_spec, DRAWS, 7, CHUNK, cache=cache)
+    assert not stale.exists()
+    assert fresh.exists()  # another run may be writing it
+    cache.clear()
+    assert list(cache.folder.iterdir()) == []
