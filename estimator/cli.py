@@ -225,6 +225,7 @@ def assess_with_progress(
     history_of: tuple[str, ...] = (),
     with_drivers: bool = True,
     cache: DrawCache | None = None,
+    brief: bool = False,
 ) -> Assessment:
     """Run :func:`estimator.review.assessment.assess` with a progress display."""
     from estimator.inference.estimation import POSTERIOR_DRAWS
@@ -240,6 +241,7 @@ def assess_with_progress(
             history_of=history_of,
             with_drivers=with_drivers,
             cache=cache,
+            brief=brief,
         )
 
 
@@ -465,8 +467,9 @@ def check(
     """Judge every claim against the rest of the evidence, and answer the questions.
 
     Prints each claim's verdict (consistent, in tension, contradicted), its tail
-    probability and reliability, and the lab's questions; writes no report (only the
-    prior-draw cache, unless --no-cache).
+    probability and reliability, each source's, and the lab's questions; writes no
+    report (only the prior-draw cache, unless --no-cache). `estimator run` adds the
+    robustness readings, the dated history and what drives the estimate.
     """
     from rich.console import Console
 
@@ -476,7 +479,7 @@ def check(
     console = Console()
     cache = draw_cache(priors_dir, None, no_cache)
     assessment = assess_with_progress(
-        spec, method, None, seed, console, with_drivers=False, cache=cache
+        spec, method, None, seed, console, with_drivers=False, cache=cache, brief=True
     )
     print_assessment(assessment, console, quantities=False)
     exit_on_failed_diagnostics(assessment)

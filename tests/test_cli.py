@@ -223,12 +223,27 @@ def test_check_prints_verdicts_and_questions_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, output = _run("check", str(DEEPSEEK), "--method", "is")
+    code, output = _run("check", str(DEEPSEEK), "--method", "is", "--no-cache")
     assert code == 0, output
     assert "popular_6m" in output
     assert "contradicted" in output
     assert "Did DeepSeek spend over $1 billion" in output
     assert not any(tmp_path.iterdir())
+
+
+def test_check_keeps_only_the_prior_draws_and_reads_them_back(
+    toy_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --no-cache the one thing written is the prior-draw cache, and the numbers
+    read from it are those drawn afresh."""
+    monkeypatch.chdir(tmp_path)
+    first = _run("check", str(toy_dir), "--method", "is")
+    written = sorted(p.relative_to(tmp_path).parts[:3] for p in tmp_path.rglob("*"))
+    assert {parts[:3] for parts in written if len(parts) >= 3} == {("reports", "toy", ".cache")}
+    again = _run("check", str(toy_dir), "--method", "is")
+    fresh = _run("check", str(toy_dir), "--method", "is", "--no-cache")
+    assert first == again == fresh
+    assert first[0] == 0, first[1]
 
 
 WINDOW_RUN = ("--method", "is", "--draws", "65536", "--skip-sensitivity", "--seed", "3")

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from estimator.atomic import atomic_write_text
+
 #: Bumped whenever the layout of an entry changes; entries of another format are drawn
 #: afresh.
 FORMAT = 1
@@ -134,7 +136,7 @@ class DrawCache:
                 np.save(staging / file, data, allow_pickle=False)
                 files[name] = {"file": file, "length": len(data), "crc32": _crc(data)}
             manifest = {"format": FORMAT, "key": key, "created": time.time(), "arrays": files}
-            (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
+            atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=1))
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)
             staging.rename(entry)

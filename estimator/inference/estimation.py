@@ -8,6 +8,7 @@ its weights allow, NUTS otherwise); :func:`estimate` and the dated history use i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,8 @@ from estimator.inference.forward import (
     IN_MEMORY_LIMIT,
     Draws,
     forward_summaries,
+    prior_summaries,
     simulate,
-    summarize_draws,
 )
 from estimator.inference.gate import AUTO_MIN_ESS, KHAT_LIMIT, QuantityCheck
 from estimator.inference.methods import Method
@@ -72,12 +73,17 @@ class Diagnostics:
     details: dict[str, Any] = field(default_factory=dict)
     note: str = ""
     summary: str = ""
-    per_quantity: dict[str, QuantityCheck] = field(default_factory=dict, repr=False)
+    per_quantity: Mapping[str, QuantityCheck] = field(default_factory=dict, repr=False)
 
     @property
     def flagged(self) -> dict[str, tuple[str, ...]]:
         """Each quantity that misses a per-quantity limit, with the limits it misses."""
         return {n: c.failures for n, c in self.per_quantity.items() if not c.passed}
+
+    def flagged_among(self, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """:attr:`flagged`, of ``names`` only (their readings alone are computed)."""
+        checks = {n: self.per_quantity.get(n) for n in dict.fromkeys(names)}
+        return {n: c.failures for n, c in checks.items() if c is not None and not c.passed}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,8 +122,8 @@ class Estimate:
     """
 
     spec: LabSpec = field(repr=False)
-    prior: dict[str, Summary] = field(repr=False)
-    posterior: dict[str, Summary] = field(repr=False)
+    prior: Mapping[str, Summary] = field(repr=False)
+    posterior: Mapping[str, Summary] = field(repr=False)
     reliability: dict[str, float] = field(repr=False)
     diagnostics: Diagnostics
     seed: int
@@ -292,13 +298,14 @@ def estimate(
     if method == "nuts":
         check_supported(spec)  # before anything is drawn or cached
     prior_draws = simulate(spec, min(draws, IN_MEMORY_LIMIT), seed, cache=cache)
+    prior: Mapping[str, Summary]
     if draws <= IN_MEMORY_LIMIT:
-        prior = summarize_draws(spec, prior_draws)
+        prior = prior_summaries(spec, prior_draws)
     else:
         prior = forward_summaries(spec, draws, seed)
     fit, note = choose_posterior(quick_posterior(spec, prior_draws, seed), method)
     units = {n: spec.converter.canonical(q.unit) for n, q in spec.model.quantities.items()}
-    posterior = prior if fit.method == "forward" else fit.summaries(units)
+    posterior = prior if fit.method == "forward" else fit.summary_mapping(units)
     diagnostics = diagnose(fit, posterior, FORWARD_NOTE if fit.method == "forward" else note)
     return Estimate(
         spec=spec,
@@ -314,7 +321,7 @@ def estimate(
     )
 
 
-def diagnose(fit: Posterior, posterior: dict[str, Summary], note: str = "") -> Diagnostics:
+def diagnose(fit: Posterior, posterior: Mapping[str, Summary], note: str = "") -> Diagnostics:
     """Judge ``fit`` for publication: every quantity's readings, and whether the headline
     may be published (see :mod:`estimator.inference.gate`).
 
@@ -329,7 +336,7 @@ def diagnose(fit: Posterior, posterior: dict[str, Summary], note: str = "") -> D
         Which method ran and why.
     """
     head = fit.spec.headline
-    checks = fit.checks(posterior, posterior)
+    checks = fit.check_mapping(posterior)
     problems = fit.publication_problems([head], checks)
     return Diagnostics(
         method=fit.method,

@@ -16,6 +16,7 @@ from estimator.inference.chunks import (
     evaluate_drawn,
 )
 from estimator.inference.draw_cache import DrawCache, draws_key
+from estimator.inference.lazy import LazyMapping
 from estimator.inference.streaming import streaming_summaries
 from estimator.inference.summaries import Summary, summarize
 from estimator.inference.threads import thread_map
@@ -102,14 +103,18 @@ def _drawn(
 
 def summarize_draws(spec: LabSpec, result: Draws) -> dict[str, Summary]:
     """Summaries of every quantity of in-memory draws."""
-    quantities = list(spec.model.quantities.items())
-    summaries = thread_map(
-        lambda item: summarize(
-            item[0], spec.converter.canonical(item[1].unit), result[item[0]], result.draws
-        ),
-        quantities,
-    )
-    return {name: summary for (name, _), summary in zip(quantities, summaries, strict=True)}
+    return prior_summaries(spec, result).fill()
+
+
+def prior_summaries(spec: LabSpec, result: Draws) -> LazyMapping[Summary]:
+    """Summaries of every quantity of in-memory draws, each computed when first read."""
+    quantities = spec.model.quantities
+
+    def summary(name: str) -> Summary:
+        unit = spec.converter.canonical(quantities[name].unit)
+        return summarize(name, unit, result[name], result.draws)
+
+    return LazyMapping(list(quantities), summary)
 
 
 def forward_summaries(

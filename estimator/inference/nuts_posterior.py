@@ -101,6 +101,12 @@ class NutsPosterior(Posterior):
             return super().summaries(units)
         return {name: self.summary(name, unit) for name, unit in units.items()}
 
+    def summary_mapping(self, units: dict[str, str]) -> Mapping[str, Summary]:
+        """With equal weights, every summary at once (they are quick)."""
+        if self.reweighting is not None:
+            return super().summary_mapping(units)
+        return self.summaries(units)
+
     def probability(self, holds: np.ndarray) -> tuple[float, float, float]:
         """With equal weights, the MC error uses ArviZ's ESS of the indicator, which
         accounts for autocorrelation."""

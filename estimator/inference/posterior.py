@@ -32,6 +32,7 @@ from estimator.inference.importance import (
     resample_indices,
     reweight,
 )
+from estimator.inference.lazy import LazyMapping
 from estimator.inference.summaries import (
     Summary,
     quantile_ess,
@@ -318,6 +319,14 @@ class Posterior(ABC):
         found = thread_map(lambda item: self.summary(*item), list(units.items()))
         return dict(zip(units, found, strict=True))
 
+    def summary_mapping(self, units: dict[str, str]) -> Mapping[str, Summary]:
+        """:meth:`summaries`, each computed when first read."""
+        return LazyMapping(list(units), lambda name: self.summary(name, units[name]))
+
+    def check_mapping(self, summaries: Mapping[str, Summary]) -> Mapping[str, QuantityCheck]:
+        """:meth:`checks` of every quantity (given their posterior ``summaries``)."""
+        return self.checks(None, summaries)
+
     def probability(self, holds: np.ndarray) -> tuple[float, float, float]:
         """Posterior probability of an event given per draw, its Monte Carlo standard
         error and the effective sample size behind it.
@@ -401,6 +410,11 @@ class ImportancePosterior(Posterior):
         given = summaries or {}
         found = thread_map(lambda name: self._check(name, given.get(name)), wanted)
         return {n: c for n, c in zip(wanted, found, strict=True) if c is not None}
+
+    def check_mapping(self, summaries: Mapping[str, Summary]) -> Mapping[str, QuantityCheck]:
+        """:meth:`checks` of every quantity, each computed when first read."""
+        names = list(self.spec.model.quantities)
+        return LazyMapping(names, lambda name: self._check(name, summaries.get(name)))
 
     def _check(self, name: str, summary: Summary | None) -> QuantityCheck | None:
         x = self.values(name)

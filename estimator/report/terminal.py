@@ -4,6 +4,7 @@ diagnostics verdict and the headline (or why there is none), through rich."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from rich import box
 from rich.console import Console
@@ -57,7 +58,17 @@ def print_assessment(
         print_robustness(assessment, console)
     if assessment.answers:
         print_answers(assessment, console)
-    print_verdict(assessment.estimate, console)
+    print_verdict(
+        assessment.estimate, console, None if quantities else shown_quantities(assessment)
+    )
+
+
+def shown_quantities(assessment: Assessment) -> tuple[str, ...]:
+    """The quantities an assessment printed without its quantity tables speaks of: the
+    headline, the claims' and the questions'."""
+    spec = assessment.estimate.spec
+    questions = (n for q in spec.questions for n in (q.quantity, q.per) if n is not None)
+    return (spec.headline, *(c.quantity for c in spec.claims), *questions)
 
 
 def print_quantities(result: Estimate, console: Console) -> None:
@@ -203,15 +214,16 @@ def print_answers(assessment: Assessment, console: Console) -> None:
         )
 
 
-def print_verdict(result: Estimate, console: Console) -> None:
-    """The diagnostics and the headline interval, or loudly why it is withheld."""
+def print_verdict(result: Estimate, console: Console, among: Iterable[str] | None = None) -> None:
+    """The diagnostics and the headline interval, or loudly why it is withheld; the
+    quantities that fail their own diagnostics, among ``among`` (default: every one)."""
     d = result.diagnostics
     detail = d.summary
     if d.note:
         detail += f"; {d.note}"
     name = result.spec.headline
     head = result.posterior[name]
-    flagged = d.flagged
+    flagged = d.flagged if among is None else d.flagged_among(among)
     if d.passed:
         low, high = head.ci90
         scope = f" for {name}" if flagged else ""

@@ -88,9 +88,12 @@ def assess(
     history_of: Sequence[str] = (),
     with_drivers: bool = True,
     cache: DrawCache | None = None,
+    brief: bool = False,
 ) -> Assessment:
     """Estimate ``spec``, judge every claim, answer every question, replay the ledger and
-    (``with_drivers``) find what drives the estimate.
+    (``with_drivers``) find what drives the estimate; ``brief``: only the estimate, the
+    verdicts and the answers (what ``estimator check`` prints), with neither the
+    robustness readings nor the dated history.
 
     ``step`` is told the name of each stage as it starts (for a progress display);
     ``history_of`` names the quantities the dated history follows besides the headline;
@@ -104,9 +107,12 @@ def assess(
     judged = verdicts(result)
     say("judging the sources")
     by_source = source_verdicts(result)
-    readings = robustness(result)
     say("answering the questions")
     answers = answer_questions(result)
+    if brief:
+        return Assessment(result, judged, answers, sources=by_source)
+    say("reading the evidence other ways (robustness)")
+    readings = robustness(result)
     say("replaying the ledger by date")
     names = list(dict.fromkeys([spec.headline, *history_of]))
     replay = history(result, names, method != "is")

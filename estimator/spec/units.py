@@ -131,9 +131,16 @@ def normalise_unit_text(text: str) -> str:
 
 
 def _parse(text: str) -> pint.Quantity:
-    ureg = registry()
     if not isinstance(text, str) or not text.strip():
         raise UnitError("a unit is needed here")
+    return _parse_text(text)
+
+
+@cache
+def _parse_text(text: str) -> pint.Quantity:
+    """A unit's text parsed once per process: a lab states the same few units hundreds of
+    times (the quantities are never changed in place, so one may be shared)."""
+    ureg = registry()
     try:
         quantity = ureg.parse_expression(normalise_unit_text(text))
     except Exception as exc:  # pint raises many kinds of parse errors
@@ -177,28 +184,7 @@ class Converter:
             The unit is unknown, needs a rate the lab did not state, or measures
             something else than ``target``.
         """
-        stated = _parse(unit)
-        wanted = _parse(self.canonical(target))
-        for code in CURRENCIES:
-            if code == self.basis:
-                continue
-            power = stated.dimensionality.get(f"[currency_{code}]", 0)
-            if not power:
-                continue
-            if code not in self.rates:
-                raise MissingRateError(
-                    f"no exchange rate for {code}: state it in lab.toml "
-                    f"under [currency.rates.{code}]"
-                )
-            ureg = registry()
-            per_unit = ureg.Quantity(self.rates[code], f"{self.basis}/{code}")
-            stated = stated * per_unit**power
-        try:
-            return float((stated / wanted).to("dimensionless").magnitude)
-        except Exception:
-            raise UnitError(
-                f"'{unit}' does not measure the same thing as '{self.canonical(target)}'"
-            ) from None
+        return _factor(self.basis, tuple(sorted(self.rates.items())), unit, target)
 
     def used_currencies(self, unit: str) -> set[str]:
         """Currency codes other than the basis that appear in a unit."""
@@ -211,6 +197,32 @@ class Converter:
             for code in CURRENCIES
             if code != self.basis and stated.dimensionality.get(f"[currency_{code}]", 0)
         }
+
+
+@cache
+def _factor(basis: str, rates: tuple[tuple[str, float], ...], unit: str, target: str) -> float:
+    """:meth:`Converter.factor`, worked out once per process for each unit and target."""
+    canonical = Converter(basis).canonical(target)
+    stated = _parse(unit)
+    wanted = _parse(canonical)
+    known = dict(rates)
+    for code in CURRENCIES:
+        if code == basis:
+            continue
+        power = stated.dimensionality.get(f"[currency_{code}]", 0)
+        if not power:
+            continue
+        if code not in known:
+            raise MissingRateError(
+                f"no exchange rate for {code}: state it in lab.toml under [currency.rates.{code}]"
+            )
+        ureg = registry()
+        per_unit = ureg.Quantity(known[code], f"{basis}/{code}")
+        stated = stated * per_unit**power
+    try:
+        return float((stated / wanted).to("dimensionless").magnitude)
+    except Exception:
+        raise UnitError(f"'{unit}' does not measure the same thing as '{canonical}'") from None
 
 
 def exchange_rate(value: float, unit: str, code: str, basis: str) -> float:

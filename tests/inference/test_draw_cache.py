@@ -77,9 +77,7 @@ def test_the_key_follows_the_prior_and_not_the_ledger(toy_spec: LabSpec) -> None
 
 
 @pytest.mark.parametrize("damage", ["bytes", "truncated", "manifest", "key", "names", "format"])
-def test_a_damaged_entry_is_drawn_afresh(
-    toy_spec: LabSpec, tmp_path: Path, damage: str
-) -> None:
+def test_a_damaged_entry_is_drawn_afresh(toy_spec: LabSpec, tmp_path: Path, damage: str) -> None:
     cache = DrawCache(tmp_path / ".cache")
     plain = simulate(toy_spec, DRAWS, 5, CHUNK, cache=cache)
     (entry,) = _entries(cache)
@@ -104,7 +102,7 @@ def test_a_damaged_entry_is_drawn_afresh(
     again = simulate(toy_spec, DRAWS, 5, CHUNK, cache=cache)
     for name, values in plain.values.items():
         np.testing.assert_array_equal(values, again[name], err_msg=name)
-    (rebuilt,) = _entries(cache)  # the damaged entry was replaced by a whole one
+    assert len(_entries(cache)) == 1  # the damaged entry was replaced by a whole one
     key = draws_key(draw_description(toy_spec, 5, DRAWS, CHUNK))
     assert cache.load(key, drawn_names(toy_spec), DRAWS) is not None
 
@@ -132,9 +130,7 @@ def test_the_least_recently_used_entries_go_past_the_limit(
     assert kept == expected
 
 
-def test_a_cache_that_cannot_be_written_changes_nothing(
-    toy_spec: LabSpec, tmp_path: Path
-) -> None:
+def test_a_cache_that_cannot_be_written_changes_nothing(toy_spec: LabSpec, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     cache = DrawCache(blocker / ".cache")
