@@ -154,3 +154,25 @@ def test_leftover_staging_folders_are_cleared(toy_spec: LabSpec, tmp_path: Path)
     assert fresh.exists()  # another run may be writing it
     cache.clear()
     assert list(cache.folder.iterdir()) == []
+
+
+def test_a_write_that_fails_midway_leaves_no_entry(
+    toy_spec: LabSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk filling up while an entry is written: the run goes on with the same
+    numbers, and no partial entry is left to be read later."""
+    cache = DrawCache(tmp_path / ".cache")
+    real_save = np.save
+    saved = []
+
+    def failing_save(path: object, data: np.ndarray, **kwargs: object) -> None:
+        saved.append(path)
+        if len(saved) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        real_save(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(np, "save", failing_save)
+    plain = simulate(toy_spec, DRAWS, 8, CHUNK)
+    written = simulate(toy_spec, DRAWS, 8, CHUNK, cache=cache)
+    np.testing.assert_array_equal(plain["spend.total"], written["spend.total"])
+    assert list(cache.folder.iterdir()) == []
