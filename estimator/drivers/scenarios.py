@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from estimator.inference.estimation import Estimate, estimate, quick_posterior
+from estimator.inference.parallel import sweep
 from estimator.inference.summaries import Summary
 from estimator.model.quantities import DEFAULT_HEADLINE
-from estimator.spec.lab import apply
+from estimator.spec.lab import LabSpec, apply
 
 SCENARIO_DRAWS = 2**18
 
@@ -42,19 +43,27 @@ class ScenarioOutcome:
 def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
     """The posterior of the headline under each of the lab's scenarios, by the quick path
     (its diagnostics are reported with it). A scenario that only changes claims reweights
-    the estimate's own prior draws; one that restates priors draws anew, same seed."""
+    the estimate's own prior draws; one that restates priors draws anew, same seed
+    (those reruns are a sweep: :mod:`estimator.inference.parallel`)."""
     spec = result.spec
     name = spec.headline
     unit = result.posterior[name].unit
+    changed = {s.name: apply(spec, s) for s in spec.scenarios.values()}
+    draws = min(result.draws, SCENARIO_DRAWS)
+    restated = [s.name for s in spec.scenarios.values() if s.priors]
+    reruns = dict(
+        zip(
+            restated,
+            sweep(_rerun, [(changed[n], draws, result.seed, name) for n in restated]),
+            strict=True,
+        )
+    )
     out = []
     for scenario in spec.scenarios.values():
-        changed = apply(spec, scenario)
-        if scenario.priors:
-            rerun = estimate(changed, "is", min(result.draws, SCENARIO_DRAWS), result.seed)
-            method, reasons = rerun.diagnostics.method, rerun.diagnostics.reasons
-            headline = rerun.posterior[name]
+        if scenario.name in reruns:
+            method, reasons, headline = reruns[scenario.name]
         else:
-            fit = quick_posterior(changed, result.prior_draws, result.seed)
+            fit = quick_posterior(changed[scenario.name], result.prior_draws, result.seed)
             forward = fit.method == "forward"
             headline = result.prior[name] if forward else fit.summary(name, unit)
             method = fit.method
@@ -73,3 +82,11 @@ def scenario_outcomes(result: Estimate) -> tuple[ScenarioOutcome, ...]:
             )
         )
     return tuple(out)
+
+
+def _rerun(job: tuple[LabSpec, int, int, str]) -> tuple[str, tuple[str, ...], Summary]:
+    """A scenario that restates priors, estimated afresh by the quick path: its method,
+    why its headline may not be published, and the headline's summary."""
+    spec, draws, seed, name = job
+    rerun = estimate(spec, "is", draws, seed)
+    return rerun.diagnostics.method, rerun.diagnostics.reasons, rerun.posterior[name]

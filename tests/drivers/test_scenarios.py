@@ -195,3 +195,24 @@ def test_shipped_scenarios_move_the_headline_as_expected(deepseek: LabSpec) -> N
         outcomes["wang_50k_h100"].headline.median
         > 1.5 * outcomes["semianalysis_fleet"].headline.median
     )
+
+
+def test_scenario_reruns_are_a_sweep_whose_numbers_do_not_depend_on_the_engine(
+    spec: LabSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reruns of scenarios that restate priors give the same outcomes in this process,
+    on two loky processes (ESTIMATOR_JOBS) and on joblib's threads (its own config)."""
+    import joblib
+
+    from estimator.drivers.scenarios import scenario_outcomes
+    from estimator.inference.estimation import estimate
+
+    result = estimate(spec, "is", draws=20_000, seed=4)
+    here = scenario_outcomes(result)
+    monkeypatch.setenv("ESTIMATOR_JOBS", "2")
+    processes = scenario_outcomes(result)
+    monkeypatch.delenv("ESTIMATOR_JOBS")
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        threads = scenario_outcomes(result)
+    assert sum(bool(o.changes.get("priors")) for o in here) == 2
+    assert here == processes == threads
