@@ -27,9 +27,10 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ DRAWING_CODE = (
 )
 MANIFEST = "manifest.json"
 PREFIX = "draws-"
+#: Entries of evaluated quantities (:meth:`DrawCache.open`), beside those of draws.
+VALUES_PREFIX = "values-"
+PREFIXES = (PREFIX, VALUES_PREFIX)
 
 
 def default_limit() -> int:
@@ -102,10 +106,12 @@ class DrawCache:
     folder: Path
     limit: int = DEFAULT_LIMIT
 
-    def load(self, key: str, names: Iterable[str], size: int) -> dict[str, np.ndarray] | None:
+    def load(
+        self, key: str, names: Iterable[str], size: int, prefix: str = PREFIX
+    ) -> dict[str, np.ndarray] | None:
         """The cached arrays of ``names`` for ``key``, each of ``size`` draws; ``None``
         when there is no whole, valid entry (a damaged or stale one is removed)."""
-        entry = self.folder / f"{PREFIX}{key[:32]}"
+        entry = self.folder / f"{prefix}{key[:32]}"
         if not (entry / MANIFEST).is_file():
             return None
         try:
@@ -119,10 +125,37 @@ class DrawCache:
             os.utime(entry / MANIFEST)  # recently used: evicted last
         return arrays
 
-    def store(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+    def open(
+        self,
+        key: str,
+        names: Iterable[str],
+        size: int,
+        rebuild: Callable[[], Mapping[str, np.ndarray]],
+    ) -> MappedArrays | None:
+        """The evaluated arrays stored under ``key`` (:data:`VALUES_PREFIX`), each read
+        from disk when first used and checked against its checksum then; ``None`` when
+        there is no entry with exactly ``names``. Should an array turn out damaged, the
+        entry is removed and every array comes from ``rebuild()`` instead."""
+        entry = self.folder / f"{VALUES_PREFIX}{key[:32]}"
+        try:
+            manifest = json.loads((entry / MANIFEST).read_text())
+            valid = manifest.get("format") == FORMAT and manifest.get("key") == key
+            records = manifest["arrays"] if valid else {}
+            valid = valid and sorted(records) == sorted(names)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            valid, records = False, {}
+        if not valid:
+            if entry.exists():
+                shutil.rmtree(entry, ignore_errors=True)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(entry / MANIFEST)
+        return MappedArrays(entry, records, size, rebuild)
+
+    def store(self, key: str, arrays: Mapping[str, np.ndarray], prefix: str = PREFIX) -> None:
         """Store ``arrays`` under ``key`` atomically, then keep the cache within its
         limit. A failure to write leaves the cache as it was (the run goes on)."""
-        entry = self.folder / f"{PREFIX}{key[:32]}"
+        entry = self.folder / f"{prefix}{key[:32]}"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.folder))
@@ -155,7 +188,7 @@ class DrawCache:
         for path in self.folder.iterdir():
             if path.name.startswith(".staging-") and _older_than(path, 3600):
                 shutil.rmtree(path, ignore_errors=True)
-            elif path.name.startswith(PREFIX) and path.is_dir():
+            elif path.name.startswith(PREFIXES) and path.is_dir():
                 entries.append((_last_used(path), _size(path), path))
         total = sum(size for _, size, _ in entries)
         for _, size, path in sorted(entries, key=lambda e: e[0]):
@@ -169,8 +202,55 @@ class DrawCache:
         """Remove every entry."""
         if self.folder.is_dir():
             for path in self.folder.iterdir():
-                if path.name.startswith((PREFIX, ".staging-")):
+                if path.name.startswith((*PREFIXES, ".staging-")):
                     shutil.rmtree(path, ignore_errors=True)
+
+
+class MappedArrays(Mapping[str, np.ndarray]):
+    """An entry's arrays, memory-mapped read-only as each is first asked for, after its
+    length and checksum are checked; if one fails, ``rebuild()`` gives them all."""
+
+    def __init__(
+        self,
+        entry: Path,
+        records: Mapping[str, Any],
+        size: int,
+        rebuild: Callable[[], Mapping[str, np.ndarray]],
+    ) -> None:
+        self._entry = entry
+        self._records = dict(records)
+        self._size = size
+        self._rebuild = rebuild
+        self._found: dict[str, np.ndarray] = {}
+        self._rebuilt: Mapping[str, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if self._rebuilt is not None:
+            return self._rebuilt[name]
+        if name in self._found:
+            return self._found[name]
+        record = self._records[name]
+        try:
+            data = np.load(self._entry / str(record["file"]), mmap_mode="r", allow_pickle=False)
+            whole = data.dtype == np.float64 and data.shape == (self._size,)
+            sound = whole and _crc(data) == record["crc32"]
+        except (OSError, ValueError, KeyError, TypeError):
+            sound = False
+        if not sound:
+            with self._lock:
+                if self._rebuilt is None:
+                    shutil.rmtree(self._entry, ignore_errors=True)
+                    self._rebuilt = self._rebuild()
+            return self._rebuilt[name]
+        self._found[name] = data
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 def _read_entry(entry: Path, key: str, names: list[str], size: int) -> dict[str, np.ndarray] | None:

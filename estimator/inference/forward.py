@@ -3,10 +3,15 @@ summarised in streaming passes for any number of draws."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+import estimator.model as model_package
 from estimator.inference.chunks import (
     CHUNK_SIZE,
     chunk_sizes,
@@ -15,7 +20,7 @@ from estimator.inference.chunks import (
     drawn_names,
     evaluate_drawn,
 )
-from estimator.inference.draw_cache import DrawCache, draws_key
+from estimator.inference.draw_cache import VALUES_PREFIX, DrawCache, draws_key
 from estimator.inference.lazy import LazyMapping
 from estimator.inference.streaming import streaming_summaries
 from estimator.inference.summaries import Summary, summarize
@@ -31,7 +36,7 @@ IN_MEMORY_LIMIT = 2**19
 class Draws:
     """Forward Monte Carlo draws of every named quantity, held in memory."""
 
-    values: dict[str, np.ndarray] = field(repr=False)
+    values: Mapping[str, np.ndarray] = field(repr=False)
     seed: int
     draws: int
     chunk_size: int
@@ -66,10 +71,37 @@ def simulate(
     """
     if draws > IN_MEMORY_LIMIT:
         raise ValueError(f"{draws} draws would not fit in memory; use forward_summaries")
+    names = [*spec.model.quantities, *measurement_latents(spec.sources)]
+    if cache is None:
+        return Draws(
+            _evaluated(spec, seed, draws, chunk_size, None, names), seed, draws, chunk_size
+        )
+    key = draws_key(evaluation_description(spec, seed, draws, chunk_size, names))
+
+    def rebuild() -> dict[str, np.ndarray]:
+        return _evaluated(spec, seed, draws, chunk_size, cache, names)
+
+    mapped = cache.open(key, names, draws, rebuild)
+    if mapped is not None:
+        return Draws(mapped, seed, draws, chunk_size)
+    store = rebuild()
+    cache.store(key, store, VALUES_PREFIX)
+    return Draws(store, seed, draws, chunk_size)
+
+
+def _evaluated(
+    spec: LabSpec,
+    seed: int,
+    draws: int,
+    chunk_size: int,
+    cache: DrawCache | None,
+    names: list[str],
+) -> dict[str, np.ndarray]:
+    """Every quantity and measurement parameter, evaluated chunk by chunk on threads from
+    the random draws (read from ``cache`` when it holds them)."""
     sizes = chunk_sizes(draws, chunk_size)
     drawn = _drawn(spec, seed, sizes, cache)
     starts = np.cumsum([0, *sizes])
-    names = [*spec.model.quantities, *measurement_latents(spec.sources)]
     store = {name: np.empty(draws) for name in names}
 
     def fill(index: int) -> None:
@@ -79,7 +111,33 @@ def simulate(
             store[name][start:stop] = chunk[name]
 
     thread_map(fill, list(range(len(sizes))))
-    return Draws(store, seed, draws, chunk_size)
+    return store
+
+
+#: The files whose content does not change what the equations compute from the draws.
+LEDGER_FILES = ("claims.toml", "questions.toml", "scenarios.toml", "sources.toml")
+
+
+def evaluation_description(
+    spec: LabSpec, seed: int, draws: int, chunk_size: int, names: list[str]
+) -> dict[str, Any]:
+    """Everything that decides every quantity's draws (what the cache of evaluated
+    quantities is keyed by): the random draws, the files that define the model, the
+    window shown, the quantities asked for, and the source of the model's code."""
+    digest = hashlib.sha256()
+    for name in sorted(spec.files):
+        if name not in LEDGER_FILES:
+            digest.update(name.encode() + b"\0" + spec.files[name] + b"\0")
+    code = hashlib.sha256()
+    for source in sorted(Path(model_package.__file__).parent.glob("*.py")):
+        code.update(source.read_bytes())
+    return {
+        "draws": draw_description(spec, seed, draws, chunk_size),
+        "files": digest.hexdigest(),
+        "window": [str(spec.model.window), str(spec.model.reporting)],
+        "names": names,
+        "model_code": code.hexdigest(),
+    }
 
 
 def _drawn(

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def robustness(result: Estimate) -> tuple[Variant, ...]:
         quick = quick_posterior(spec, result.prior_draws, result.seed)
     own = quick.reweighting
     assert own is not None
-    values: dict[str, np.ndarray] = dict(result.prior_draws.values)
+    values = result.prior_draws.values
     base, parts = quick.evidence, quick.claim_parts
     constraints = spec.model.constraints
     extra = constraint_logliks(values, constraints) if constraints else 0.0
@@ -90,7 +91,7 @@ def robustness(result: Estimate) -> tuple[Variant, ...]:
         headline = summarize_weighted(name, unit, values[name], weighting.weights)
         return Variant(label, headline, weighting.khat, weighting.ess, weighting.problems())
 
-    def reading(evidence: Evidence, read: Parts, at: dict[str, np.ndarray]) -> Reweighting:
+    def reading(evidence: Evidence, read: Parts, at: Mapping[str, np.ndarray]) -> Reweighting:
         total, _ = evidence.source_terms(read, at)
         return reweight(total.sum(0) + extra)
 
@@ -122,8 +123,8 @@ def robustness(result: Estimate) -> tuple[Variant, ...]:
 
 
 def _reliabilities_moved(
-    evidence: Evidence, values: dict[str, np.ndarray], shift: float
-) -> tuple[Evidence, dict[str, np.ndarray]]:
+    evidence: Evidence, values: Mapping[str, np.ndarray], shift: float
+) -> tuple[Evidence, Mapping[str, np.ndarray]]:
     """The evidence with every source's reliability moved by ``shift`` (kept within
     [0.01, 0.99]): stated ones in the sources, learned ones in the draws."""
 
@@ -136,9 +137,10 @@ def _reliabilities_moved(
         else dataclasses.replace(s, reliability=float(moved(s.reliability)))
         for s in evidence.sources
     )
-    at = dict(values)
+    changed: dict[str, np.ndarray] = {}
     for source in evidence.sources:
         key = reliability_name(source.credibility)
         if source.reliability is None and key in values:
-            at[key] = moved(values[key])
-    return dataclasses.replace(evidence, sources=sources), at
+            changed[key] = moved(values[key])
+    rest = cast("MutableMapping[str, np.ndarray]", values)  # only read
+    return dataclasses.replace(evidence, sources=sources), ChainMap(changed, rest)
