@@ -316,15 +316,19 @@ _MAGNITUDE = np.int64(2**63 - 1)
 
 
 def _keys(x: np.ndarray) -> np.ndarray:
-    """An integer for each float that orders as the floats do (``-0.0`` just below
-    ``0.0``): its bits, with those of a negative number other than the sign flipped."""
+    """An integer for each float that orders as the floats do, equal floats equal
+    (``-0.0`` is ``0.0``): its bits; for a negative number, those other than the sign
+    flipped, plus one."""
     bits = x.view(np.int64)
-    return np.bitwise_xor(bits, (bits >> 63) & _MAGNITUDE)
+    sign = bits >> 63  # -1 for a negative number (and -0.0), 0 otherwise
+    keys = np.bitwise_xor(bits, sign & _MAGNITUDE)
+    keys -= sign
+    return keys
 
 
 def _value(key: int) -> float:
     """The float whose :func:`_keys` is ``key`` (an infinity for a key beyond one)."""
-    key = max(min(key, _KEY_MAX), _KEY_MIN)
-    bits = key ^ (2**63 - 1) if key < 0 else key
+    key = max(min(key, _KEY_MAX), _KEY_MIN + 1)  # no float has a key below this
+    bits = (key - 1) ^ (2**63 - 1) if key < 0 else key
     value = float(np.array(bits, dtype=np.int64).view(np.float64))
     return math.copysign(math.inf, key) if math.isnan(value) else value

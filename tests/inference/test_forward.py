@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -157,6 +157,8 @@ def test_bin_value_ranges_hold_every_value_of_their_bins(center: float) -> None:
     first=st.lists(st.floats(allow_nan=False, width=64), min_size=1, max_size=50),
     rest=st.lists(st.floats(allow_nan=False, width=64), min_size=1, max_size=200),
 )
+@example(first=[0.0], rest=[-0.0])  # equal values, one bin, whatever the sign of zero
+@example(first=[-0.0, 5e-324], rest=[-5e-324, 0.0, -math.inf, math.inf])
 @settings(max_examples=200, deadline=None)
 def test_bins_rise_with_the_value(first: list[float], rest: list[float]) -> None:
     """Any floats, of either sign, zero, huge or infinite: a larger value never falls in a
