@@ -8,6 +8,7 @@ runs it with the rest.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -43,8 +44,6 @@ def line(label: str, seconds: float, budget: float) -> None:
 
 
 def main() -> None:
-    import os
-
     estimator = str(Path(sys.executable).with_name("estimator"))
     python = min(timed([sys.executable, "-c", "pass"], ROOT) for _ in range(3))
     help_time = min(timed([estimator, "--help"], ROOT) for _ in range(3))

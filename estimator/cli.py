@@ -131,7 +131,7 @@ cache_option = click.option(
     "--no-cache",
     is_flag=True,
     help="Draw the prior afresh instead of reading the draws kept in "
-    "reports/<lab>/.cache (the numbers are the same either way).",
+    "<output folder>/.cache, and keep none (the numbers are the same either way).",
 )
 
 
@@ -497,6 +497,7 @@ def check(
 @seed_option
 @out_option
 @window_option
+@cache_option
 def history(
     priors_dir: str,
     quantities: tuple[str, ...],
@@ -504,6 +505,7 @@ def history(
     seed: int,
     out: Path | None,
     window: str | None,
+    no_cache: bool,
 ) -> None:
     """Replay the ledger in date order: the posterior as of each date a claim appeared.
 
@@ -540,7 +542,14 @@ def history(
     check_writable(folder)
     console = Console()
     assessment = assess_with_progress(
-        spec, method, None, seed, console, quantities, with_drivers=False
+        spec,
+        method,
+        None,
+        seed,
+        console,
+        quantities,
+        with_drivers=False,
+        cache=draw_cache(priors_dir, out, no_cache),
     )
     for name in dict.fromkeys((spec.headline, *quantities)):
         print_history(assessment, name, console)
@@ -580,6 +589,7 @@ def history(
 )
 @window_option
 @headline_option
+@cache_option
 def sensitivity(
     priors_dir: str,
     method: str,
@@ -588,6 +598,7 @@ def sensitivity(
     delta_draws: int,
     window: str | None,
     headline: str | None,
+    no_cache: bool,
 ) -> None:
     """What drives the estimate: tornado, Sobol indices over the prior, a moment-independent
     index over the posterior, the scenarios side by side, and prior sensitivity."""
@@ -601,7 +612,8 @@ def sensitivity(
     spec = load(priors_dir, window, headline)
     console = Console()
     with console.status("sampling the posterior") as status, exit_on_nuts_unavailable():
-        result = estimate(spec, cast("Method", method), seed=seed)
+        cache = draw_cache(priors_dir, None, no_cache)
+        result = estimate(spec, cast("Method", method), seed=seed, cache=cache)
         status.update("judging the claims")
         judged = verdicts(result)
         out_of_line = {v.claim.id for v in judged if v.trusted and v.verdict != "consistent"}

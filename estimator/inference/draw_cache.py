@@ -112,14 +112,15 @@ class DrawCache:
         """The cached arrays of ``names`` for ``key``, each of ``size`` draws; ``None``
         when there is no whole, valid entry (a damaged or stale one is removed)."""
         entry = self.folder / f"{prefix}{key[:32]}"
-        if not (entry / MANIFEST).is_file():
-            return None
-        try:
-            arrays = _read_entry(entry, key, sorted(names), size)
-        except (OSError, ValueError, KeyError, TypeError):
-            arrays = None
+        records = _records(entry, key, names)
+        arrays = None
+        if records is not None:
+            found = {n: _array(entry, r, size, mapped=False) for n, r in records.items()}
+            if all(a is not None for a in found.values()):
+                arrays = {n: a for n, a in found.items() if a is not None}
         if arrays is None:
-            shutil.rmtree(entry, ignore_errors=True)
+            if entry.exists():  # damaged or stale
+                shutil.rmtree(entry, ignore_errors=True)
             return None
         with contextlib.suppress(OSError):
             os.utime(entry / MANIFEST)  # recently used: evicted last
@@ -137,15 +138,9 @@ class DrawCache:
         there is no entry with exactly ``names``. Should an array turn out damaged, the
         entry is removed and every array comes from ``rebuild()`` instead."""
         entry = self.folder / f"{VALUES_PREFIX}{key[:32]}"
-        try:
-            manifest = json.loads((entry / MANIFEST).read_text())
-            valid = manifest.get("format") == FORMAT and manifest.get("key") == key
-            records = manifest["arrays"] if valid else {}
-            valid = valid and sorted(records) == sorted(names)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            valid, records = False, {}
-        if not valid:
-            if entry.exists():
+        records = _records(entry, key, names)
+        if records is None:
+            if entry.exists():  # damaged or stale
                 shutil.rmtree(entry, ignore_errors=True)
             return None
         with contextlib.suppress(OSError):
@@ -230,14 +225,8 @@ class MappedArrays(Mapping[str, np.ndarray]):
             return self._rebuilt[name]
         if name in self._found:
             return self._found[name]
-        record = self._records[name]
-        try:
-            data = np.load(self._entry / str(record["file"]), mmap_mode="r", allow_pickle=False)
-            whole = data.dtype == np.float64 and data.shape == (self._size,)
-            sound = whole and _crc(data) == record["crc32"]
-        except (OSError, ValueError, KeyError, TypeError):
-            sound = False
-        if not sound:
+        data = _array(self._entry, self._records[name], self._size, mapped=True)
+        if data is None:
             with self._lock:
                 if self._rebuilt is None:
                     shutil.rmtree(self._entry, ignore_errors=True)
@@ -253,23 +242,32 @@ class MappedArrays(Mapping[str, np.ndarray]):
         return len(self._records)
 
 
-def _read_entry(entry: Path, key: str, names: list[str], size: int) -> dict[str, np.ndarray] | None:
-    manifest = json.loads((entry / MANIFEST).read_text())
-    if manifest.get("format") != FORMAT or manifest.get("key") != key:
-        return None
-    files = manifest["arrays"]
-    if sorted(files) != names:
-        return None
-    out = {}
-    for name in names:
-        record = files[name]
-        data = np.load(entry / str(record["file"]), allow_pickle=False)
-        if data.dtype != np.float64 or data.shape != (size,) or record["length"] != size:
+def _records(entry: Path, key: str, names: Iterable[str]) -> dict[str, Any] | None:
+    """The manifest's record of each array of an entry, when the entry is of this format,
+    for ``key`` and holds exactly ``names``; ``None`` otherwise (or when there is none)."""
+    try:
+        manifest = json.loads((entry / MANIFEST).read_text())
+        if manifest.get("format") != FORMAT or manifest.get("key") != key:
             return None
-        if _crc(data) != record["crc32"]:
-            return None
-        out[name] = data
-    return out
+        records = dict(manifest["arrays"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return records if sorted(records) == sorted(names) else None
+
+
+def _array(entry: Path, record: Mapping[str, Any], size: int, mapped: bool) -> np.ndarray | None:
+    """One stored array (memory-mapped read-only when ``mapped``), or ``None`` when it
+    can't be read or its type, length or checksum is not the manifest's."""
+    try:
+        path = entry / str(record["file"])
+        if mapped:
+            data = np.load(path, mmap_mode="r", allow_pickle=False)
+        else:
+            data = np.load(path, allow_pickle=False)
+        whole = data.dtype == np.float64 and data.shape == (size,) == (record["length"],)
+        return data if whole and _crc(data) == record["crc32"] else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _crc(data: np.ndarray) -> int:

@@ -71,9 +71,9 @@ def beta_between(low: float, high: float, level: float = DEFAULT_LEVEL) -> Beta:
     # Wide intervals need a U- or J-shaped beta (a or b below 1), far from the
     # logit-normal guess: the uniform and flatter shapes are tried as starts after it.
     starts = [np.log([m * concentration, (1 - m) * concentration]), *np.log(_BETA_STARTS)]
-    for start in starts:
-        from scipy import optimize
+    from scipy import optimize
 
+    for start in starts:
         solution = optimize.least_squares(residual, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
         a, b = np.exp(solution.x)
         fitted = Beta(float(a), float(b))

@@ -25,12 +25,12 @@ from estimator.inference.summaries import (
     summarize_weighted,
     weighted_quantiles,
 )
-from estimator.model.claims import Claim
 from estimator.model.evidence import Evidence
 from estimator.spec.lab import LabSpec
 from estimator.spec.parse import load_lab
 
 from ..conftest import REDUCED_LAB, claims_toml, write_lab
+from ..recording import recording
 from .test_gates import _weighted_posterior
 
 SOURCES = """
@@ -285,31 +285,13 @@ def test_what_leaving_out_changes_counts_only_the_active_claims(
     assert not np.allclose(partly.loglik_change((f1,)), fit.loglik_change((f1,)))
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
-class _Recording(ImportancePosterior):
-    """Records the ``refit`` it is asked for, and may claim its leave-outs were exact."""
-
-    asked: list[bool] = dataclasses.field(default_factory=list)
-    exact: bool = False
-
-    def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> ImportancePosterior:
-        self.asked.append(refit)
-        out = super().leave_out_all(leaving, refit)
-        return dataclasses.replace(out, refitted=self.exact)
-
-
-def _recording(fit: ImportancePosterior, exact: bool = False) -> _Recording:
-    fields = {f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)}
-    return _Recording(**fields, exact=exact)
-
-
 def test_leaving_out_asks_for_a_refit_unless_told_not_to(fit: ImportancePosterior) -> None:
-    recording = _recording(fit)
-    recording.leave_out(fit.claims[2])
-    recording.leave_out(fit.claims[2], refit=False)
-    recording.leave_out_source("firm")
-    recording.leave_out_source("firm", refit=False)
-    assert recording.asked == [True, False, True, False]
+    recorder = recording(fit)
+    recorder.leave_out(fit.claims[2])
+    recorder.leave_out(fit.claims[2], refit=False)
+    recorder.leave_out_source("firm")
+    recorder.leave_out_source("firm", refit=False)
+    assert recorder.asked == [True, False, True, False]
 
 
 def test_leaving_a_source_out_leaves_out_its_active_claims(fit: ImportancePosterior) -> None:

@@ -35,6 +35,7 @@ from estimator.spec.parse import load_lab
 
 from ..conftest import REDUCED_LAB, claims_toml, write_lab
 from ..model.test_likelihood import make_claim
+from ..recording import recording
 
 # -- flags and words ------------------------------------------------------------------------
 
@@ -361,28 +362,14 @@ def test_a_new_claim_with_its_classes_noise_is_judged_with_it(result: Estimate) 
     assert verdict.percentile != predictive(claim, reading, result.fit.weights)[0]
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
-class _Recording(ImportancePosterior):
-    """Records the ``refit`` it is asked for, and may say its leave-outs were exact."""
-
-    asked: list[bool] = dataclasses.field(default_factory=list)
-    exact: bool = False
-
-    def leave_out_all(self, leaving: tuple[Claim, ...], refit: bool = True) -> ImportancePosterior:
-        self.asked.append(refit)
-        out = super().leave_out_all(leaving, refit)
-        return dataclasses.replace(out, refitted=self.exact)
-
-
 @pytest.mark.parametrize("exact", [False, True])
 def test_verdicts_ask_for_exact_refits_unless_told_not_to(result: Estimate, exact: bool) -> None:
     assert isinstance(result.fit, ImportancePosterior)
-    fields = {f.name: getattr(result.fit, f.name) for f in dataclasses.fields(result.fit)}
-    recording = _Recording(**fields, exact=exact)
-    found = verdicts(dataclasses.replace(result, fit=recording))
-    assert recording.asked == [True, True]
-    verdicts(dataclasses.replace(result, fit=recording), refit=False)
-    assert recording.asked == [True, True, False, False]
+    recorder = recording(result.fit, exact=exact)
+    found = verdicts(dataclasses.replace(result, fit=recorder))
+    assert recorder.asked == [True, True]
+    verdicts(dataclasses.replace(result, fit=recorder), refit=False)
+    assert recorder.asked == [True, True, False, False]
     influence = found[0].influence
     assert influence is not None
     # An exact refit has no k-hat to distrust.
