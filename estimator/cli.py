@@ -342,7 +342,7 @@ def run(
     skip_sensitivity: bool,
     no_cache: bool,
 ) -> None:
-    """Estimate a lab's spend; write summary.json, posterior.nc and the report.
+    """Estimate a lab's spend; print it, then write summary.json, posterior.nc and the report.
 
     Exits with 3 when the diagnostics the headline rests on fail (no headline interval is
     published); other quantities that fail them are marked.
@@ -367,8 +367,8 @@ def run(
         with_drivers=not skip_sensitivity,
         cache=draw_cache(priors_dir, out, no_cache),
     )
-    write_outputs(assessment, folder, console)
     print_assessment(assessment, console)
+    write_outputs(assessment, folder, console)
     exit_on_failed_diagnostics(assessment)
 
 
@@ -408,7 +408,8 @@ def update(
 
     Lists the claims that are new or changed since then, with each new claim's verdict
     before it was counted and its influence, and every quantity's old and new median and
-    90% interval; the comparison also goes into the report and summary.json ("update").
+    90% interval; the comparison is printed first, then goes into the report and
+    summary.json ("update").
     New values that fail the diagnostics are marked, and the command then exits 3.
     """
     import dataclasses
@@ -440,12 +441,12 @@ def update(
         console.print(f"no previous run in {folder}: this run is the baseline")
     else:
         assessment = dataclasses.replace(assessment, comparison=compare(previous, assessment))
-    write_outputs(assessment, folder, console)
     print_assessment(assessment, console, quantities=False)
     if assessment.comparison is not None:
         print_comparison(assessment, console)
-        if assessment.comparison.unconverged:
-            sys.exit(EXIT_DIAGNOSTICS_FAILED)
+    write_outputs(assessment, folder, console)
+    if assessment.comparison is not None and assessment.comparison.unconverged:
+        sys.exit(EXIT_DIAGNOSTICS_FAILED)
     exit_on_failed_diagnostics(assessment)
 
 

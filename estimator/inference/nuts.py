@@ -8,12 +8,15 @@ for compilation once. To keep that first compilation short, only the model's log
 and its gradient are compiled: nutpie stores the free variables alone, and every named
 quantity is computed from their draws with numpy
 (:func:`estimator.inference.pymc_model.quantity_draws`, the same equations).
+
+A sample with divergent transitions is drawn once more with a smaller step (target
+acceptance 0.95 instead of 0.8), the usual remedy; the new sample is judged on its own
+and the settings record what it replaced.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +38,11 @@ from estimator.spec.lab import LabSpec
 CHAINS = 4
 DRAWS = 1000
 TUNE = 1000
+#: nutpie's (and Stan's) default target acceptance rate of the step-size adaptation.
+TARGET_ACCEPT = 0.8
+#: The rate of the one resampling after divergent transitions: a smaller step, for
+#: sharper curvature (e.g. the soft wall of a constraint that binds).
+RETRY_TARGET_ACCEPT = 0.95
 
 _COMPILED: dict[tuple[str, tuple[str, ...]], Any] = {}
 
@@ -46,6 +54,10 @@ class NutsSettings:
     chains: int = CHAINS
     draws: int = DRAWS
     tune: int = TUNE
+    target_accept: float = TARGET_ACCEPT
+    #: Divergent transitions of an earlier sample at a lower target acceptance, which
+    #: this one replaced (0 when it is the first).
+    replaced_divergences: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +65,8 @@ class NutsSettings:
             "chains": self.chains,
             "draws_per_chain": self.draws,
             "tune": self.tune,
+            "target_accept": self.target_accept,
+            "replaced_divergences": self.replaced_divergences,
         }
 
 
@@ -84,7 +98,9 @@ class NutsFit:
 
     def global_problems(self) -> list[str]:
         """What holds back every quantity, in words: divergent transitions."""
-        return [f"{self.divergences} divergent transitions"] if self.divergences else []
+        if not self.divergences:
+            return []
+        return [f"{self.divergences} divergent transition{'' if self.divergences == 1 else 's'}"]
 
     def problems(self) -> list[str]:
         """Why the sample can't be trusted, in words (empty when it can): the divergences
@@ -128,16 +144,32 @@ def sample(
         updates[BOUNDS] = np.asarray(bounds, dtype=float)
     if updates:
         compiled = compiled.with_data(**updates)
-    trace = nutpie.sample(
-        compiled,
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        seed=seed,
-        progress_bar=False,
-        save_warmup=False,
-    )
-    return from_trace(spec, _with_quantities(spec, trace), settings)
+
+    def run(settings: NutsSettings) -> NutsFit:
+        trace = nutpie.sample(
+            compiled,
+            draws=settings.draws,
+            tune=settings.tune,
+            chains=settings.chains,
+            seed=seed,
+            target_accept=settings.target_accept,
+            progress_bar=False,
+            save_warmup=False,
+        )
+        return from_trace(spec, _with_quantities(spec, trace), settings)
+
+    fit = run(settings)
+    if fit.divergences and settings.target_accept < RETRY_TARGET_ACCEPT:
+        # Divergences mean the step is too long for the curvature somewhere the chains
+        # went: the usual remedy, once, and the sample is judged afresh on its own.
+        fit = run(
+            replace(
+                settings,
+                target_accept=RETRY_TARGET_ACCEPT,
+                replaced_divergences=fit.divergences,
+            )
+        )
+    return fit
 
 
 def from_trace(spec: LabSpec, trace: Any, settings: NutsSettings) -> NutsFit:
@@ -204,7 +236,7 @@ def summarize_fit(fit: NutsFit, name: str, unit: str) -> Summary:
     plain = summarize(name, unit, x, len(x))
     if np.ptp(x) == 0:
         return plain
-    return dataclasses.replace(
+    return replace(
         plain,
         mean_mcse=_mcse(fit, name, None),
         quantile_mcse={p: _mcse(fit, name, p) for p in PROBS},

@@ -80,9 +80,17 @@ class NutsPosterior(Posterior):
 
     def describe(self) -> str:
         r = self.readings()
+        settings = self.fit.settings
+        retried = (
+            f" (drawn again at target acceptance {settings.target_accept:g} after "
+            f"{_count(settings.replaced_divergences, 'divergence')})"
+            if settings.replaced_divergences
+            else ""
+        )
         return (
             f"max R-hat {r['max_rhat']:.3f}, min bulk ESS {r['min_ess_bulk']:,.0f}, "
-            f"min tail ESS {r['min_ess_tail']:,.0f}, {r['divergences']} divergences"
+            f"min tail ESS {r['min_ess_tail']:,.0f}, {_count(r['divergences'], 'divergence')}"
+            + retried
         )
 
     def settings(self) -> dict[str, Any]:
@@ -144,3 +152,8 @@ class NutsPosterior(Posterior):
         except NutsUnavailableError:
             return weighted
         return dataclasses.replace(exact, loo_khat=reweighting.khat, refitted=True)
+
+
+def _count(n: float, noun: str) -> str:
+    """``n`` and the noun, plural unless ``n`` is one: "1 divergence", "3 divergences"."""
+    return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"

@@ -4,7 +4,7 @@ ArviZ's own."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -82,3 +82,52 @@ def test_diagnostics_are_arvizs_defaults(fit: NutsFit) -> None:
         assert fit.rhat[name] == _value(rhat, name)
         assert fit.ess_bulk[name] == _value(bulk, name)
         assert fit.ess_tail[name] == _value(tail, name)
+
+
+class _Sampler:
+    """nutpie's ``sample`` stood in for: records each call's target acceptance and
+    returns a trace whose only content is that rate; ``diverging`` says how many
+    divergent transitions each rate gives."""
+
+    def __init__(self, diverging: dict[float, int]) -> None:
+        self.diverging = diverging
+        self.rates: list[float] = []
+
+    def __call__(self, compiled: Any, **options: Any) -> Any:
+        self.rates.append(options["target_accept"])
+        return options["target_accept"]
+
+
+@pytest.mark.parametrize(
+    ("diverging", "rates", "replaced"),
+    [
+        ({0.8: 0, 0.95: 0}, [0.8], 0),
+        ({0.8: 3, 0.95: 0}, [0.8, 0.95], 3),
+        ({0.8: 2, 0.95: 1}, [0.8, 0.95], 2),  # drawn again once only, and judged as it is
+    ],
+)
+def test_divergences_are_answered_by_one_sample_with_a_smaller_step(
+    monkeypatch: pytest.MonkeyPatch,
+    diverging: dict[float, int],
+    rates: list[float],
+    replaced: int,
+) -> None:
+    import nutpie
+
+    from estimator.inference import nuts
+
+    sampler = _Sampler(diverging)
+    monkeypatch.setattr(nutpie, "sample", sampler)
+    monkeypatch.setattr(nuts, "compiled_model", lambda spec, claims: object())
+    monkeypatch.setattr(nuts, "_with_quantities", lambda spec, trace: trace)
+    monkeypatch.setattr(
+        nuts,
+        "from_trace",
+        lambda spec, trace, settings: NutsFit(trace, settings, diverging[trace], {}, {}, {}),
+    )
+    fit = sample(cast("LabSpec", None), (), seed=1)
+    assert sampler.rates == rates
+    assert fit.settings.target_accept == rates[-1]
+    assert fit.settings.replaced_divergences == replaced
+    assert fit.divergences == diverging[rates[-1]]
+    assert fit.settings.to_dict()["replaced_divergences"] == replaced
