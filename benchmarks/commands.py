@@ -53,6 +53,12 @@ def timed_answer(
     return answer, time.perf_counter() - start
 
 
+def answer_line(label: str, seconds: float) -> None:
+    """The time to the answer under its command's row (or that it never came)."""
+    when = "never (no such line)" if math.isnan(seconds) else f"after {seconds:.2f} s"
+    print(f"{'':50s} ({label} printed {when})")
+
+
 def line(label: str, seconds: float, budget: float) -> None:
     """One row: the command, its time, and its ratio to the budget (>= 1 meets it)."""
     print(
@@ -78,7 +84,7 @@ def main() -> None:
         for state, budget in (("cold (empty caches)", 15.0), ("warm", 6.0)):
             answer, whole = timed_answer(run, work, env, "spend.total: median")
             line(f"run priors/deepseek, {state}", whole, budget)
-            print(f"{'':50s} (its answer printed after {answer:.2f} s)")
+            answer_line("its answer", answer)
         check = [estimator, "check", str(lab)]
         line("check, warm", min(timed(check, work, env) for _ in range(2)), 3.0)
         dry = [estimator, "claims", "add", str(lab), *NEW_CLAIM, "--dry-run"]
@@ -88,7 +94,7 @@ def main() -> None:
         update = [estimator, "update", str(lab), "--skip-sensitivity"]
         answer, whole = timed_answer(update, work, env, "what moved")
         line("update --skip-sensitivity, warm", whole, 5.0)
-        print(f"{'':50s} (what moved printed after {answer:.2f} s)")
+        answer_line("what moved", answer)
         (lab / "claims.toml").write_bytes(ledger)
 
 

@@ -36,6 +36,8 @@ def test_run_prints_prior_posterior_claims_and_the_headline(
         assert text in output
     assert "spend.total: median $" in output
     assert "90% credible interval $" in output
+    # The answer comes first; the files are written after it.
+    assert output.index("spend.total: median $") < output.index("wrote ")
 
 
 def test_summary_json_has_the_documented_keys(deepseek_run: tuple[int, str, Path]) -> None:

@@ -98,9 +98,7 @@ class NutsFit:
 
     def global_problems(self) -> list[str]:
         """What holds back every quantity, in words: divergent transitions."""
-        if not self.divergences:
-            return []
-        return [f"{self.divergences} divergent transition{'' if self.divergences == 1 else 's'}"]
+        return [counted(self.divergences, "divergent transition")] if self.divergences else []
 
     def problems(self) -> list[str]:
         """Why the sample can't be trusted, in words (empty when it can): the divergences
@@ -263,3 +261,8 @@ def _mcse(fit: NutsFit, name: str, prob: float | None) -> float:
                 result = array_stats.mcse(draws, method="quantile", prob=p)
             fit._mcse.update({(n, p): float(v) for n, v in zip(names, result, strict=True)})
     return fit._mcse[(name, prob)]
+
+
+def counted(n: float, noun: str) -> str:
+    """``n`` and the noun, plural unless ``n`` is one: "1 divergence", "3 divergences"."""
+    return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"

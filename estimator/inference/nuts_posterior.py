@@ -83,13 +83,13 @@ class NutsPosterior(Posterior):
         settings = self.fit.settings
         retried = (
             f" (drawn again at target acceptance {settings.target_accept:g} after "
-            f"{_count(settings.replaced_divergences, 'divergence')})"
+            f"{nuts.counted(settings.replaced_divergences, 'divergence')})"
             if settings.replaced_divergences
             else ""
         )
         return (
             f"max R-hat {r['max_rhat']:.3f}, min bulk ESS {r['min_ess_bulk']:,.0f}, "
-            f"min tail ESS {r['min_ess_tail']:,.0f}, {_count(r['divergences'], 'divergence')}"
+            f"min tail ESS {r['min_ess_tail']:,.0f}, {nuts.counted(r['divergences'], 'divergence')}"
             + retried
         )
 
@@ -152,8 +152,3 @@ class NutsPosterior(Posterior):
         except NutsUnavailableError:
             return weighted
         return dataclasses.replace(exact, loo_khat=reweighting.khat, refitted=True)
-
-
-def _count(n: float, noun: str) -> str:
-    """``n`` and the noun, plural unless ``n`` is one: "1 divergence", "3 divergences"."""
-    return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"

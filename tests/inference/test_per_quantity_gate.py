@@ -153,10 +153,16 @@ def test_a_failing_input_of_the_headline_holds_it_back(spec: LabSpec) -> None:
     assert not any(r.startswith("runs.") for r in d.reasons)
 
 
-def _fit_of(spec: LabSpec, rhat: dict[str, float], divergences: int = 0) -> NutsPosterior:
+def _fit_of(
+    spec: LabSpec,
+    rhat: dict[str, float],
+    divergences: int = 0,
+    settings: nuts.NutsSettings | None = None,
+) -> NutsPosterior:
     """A NUTS posterior that holds only its readings (ESS 1000 everywhere)."""
     ess = dict.fromkeys(rhat, 1000.0)
-    fit = nuts.NutsFit(None, nuts.NutsSettings(), divergences, rhat, ess, dict(ess))
+    settings = settings or nuts.NutsSettings()
+    fit = nuts.NutsFit(None, settings, divergences, rhat, ess, dict(ess))
     return NutsPosterior(spec=spec, claims=(), active=np.zeros(0, dtype=bool), seed=0, fit=fit)
 
 
@@ -178,6 +184,30 @@ def test_what_the_headline_rests_on_decides(
 ) -> None:
     fit = _fit_of(spec, rhat, divergences)
     assert fit.publication_problems(["spend.total"]) == problems
+
+
+@pytest.mark.parametrize(
+    ("divergences", "replaced", "problems", "ending"),
+    [
+        (0, 0, (), "0 divergences"),
+        (1, 0, ("1 divergent transition",), "1 divergence"),
+        (0, 1, (), "0 divergences (drawn again at target acceptance 0.95 after 1 divergence)"),
+        (2, 3, ("2 divergent transitions",), "2 divergences (drawn again at target "
+         "acceptance 0.95 after 3 divergences)"),
+    ],
+)  # fmt: skip
+def test_the_diagnostics_say_how_many_divergences_and_what_was_drawn_again(
+    spec: LabSpec, divergences: int, replaced: int, problems: tuple[str, ...], ending: str
+) -> None:
+    settings = (
+        nuts.NutsSettings(target_accept=nuts.RETRY_TARGET_ACCEPT, replaced_divergences=replaced)
+        if replaced
+        else None
+    )
+    fit = _fit_of(spec, {"spend.total": 1.0}, divergences, settings)
+    assert fit.publication_problems(["spend.total"]) == problems
+    assert fit.describe().endswith(", " + ending)
+    assert fit.settings()["replaced_divergences"] == replaced
 
 
 @pytest.mark.parametrize(
